@@ -1,0 +1,56 @@
+# Camp Reports: `make run` for the demo on this machine, `make test` for the suite.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+CAMP_VAR_DIR ?= $(CURDIR)/var
+export PORT CAMP_VAR_DIR
+
+.PHONY: run test lint install install-test migrate demo messages bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed-run: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@ $(VENV)/.installed-run
+
+install: $(VENV)/.installed-run
+install-test: $(VENV)/.installed-test
+
+# The embedded default: SQLite and a file-system broker under var/, email to the console.
+run: export DEBUG ?= 1
+run: install
+	mkdir -p $(CAMP_VAR_DIR)
+	$(BIN)/python manage.py migrate --noinput
+	@if [ ! -f $(CAMP_VAR_DIR)/.demo-seeded ]; then $(BIN)/python manage.py seed_demo && touch $(CAMP_VAR_DIR)/.demo-seeded; fi
+	@echo ""
+	@echo "  Camp Reports: http://127.0.0.1:$(PORT)/"
+	@echo "  Sign in as student1 / demo, mentor1 / demo, ta / demo or admin / demo."
+	@echo "  Web, Celery worker and Celery beat run below; Ctrl-C stops all three."
+	@echo ""
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho start -f Procfile
+
+test: export SECRET_KEY ?= insecure-key-for-tests-only
+test: install-test
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/python manage.py makemigrations --check --dry-run
+	$(BIN)/pytest $(PYTEST_ARGS); status=$$?; if [ $$status -eq 5 ]; then echo "pytest collected no tests"; exit 0; fi; exit $$status
+
+lint: install-test
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+# Refresh locale/zh_Hans after changing translatable strings, then commit the .po and .mo.
+messages: install
+	DEBUG=1 $(BIN)/python manage.py makemessages -l zh_Hans --no-obsolete --ignore '.venv/*' --ignore 'tests/*' --ignore 'bench/*'
+	DEBUG=1 $(BIN)/python manage.py compilemessages -l zh_Hans --ignore '.venv/*'
+
+clean:
+	rm -rf var staticfiles .pytest_cache

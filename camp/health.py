@@ -1,0 +1,58 @@
+"""Health of the pieces the app needs: database, broker, and a live worker."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import connection
+from django.utils import timezone
+
+HEARTBEAT_KEY = "camp:worker-heartbeat"
+
+
+def record_heartbeat() -> None:
+    cache.set(HEARTBEAT_KEY, timezone.now().isoformat(), timeout=24 * 3600)
+
+
+def check_database() -> str:
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    except Exception as exc:  # any driver error means "down"
+        return f"error: {exc.__class__.__name__}"
+    return "ok"
+
+
+def check_broker() -> str:
+    from camp.celery import app
+
+    try:
+        with app.connection_for_write() as conn:
+            conn.ensure_connection(max_retries=1, interval_start=0, timeout=2)
+    except Exception as exc:  # kombu raises transport-specific errors
+        return f"error: {exc.__class__.__name__}"
+    return "ok"
+
+
+def worker_heartbeat() -> dict:
+    try:
+        last = cache.get(HEARTBEAT_KEY)
+    except Exception:  # a cache outage must not break the health page
+        last = None
+    if not last:
+        return {"status": "unknown", "last_seen": None}
+    age = (timezone.now() - datetime.datetime.fromisoformat(last)).total_seconds()
+    status = "ok" if age <= settings.HEARTBEAT_STALE_AFTER else "stale"
+    return {"status": status, "last_seen": last}
+
+
+def health() -> tuple[bool, dict]:
+    """(healthy, details). Healthy means the database and the broker answer; the
+    worker heartbeat is reported but does not fail the check, since a web node
+    must stay in rotation while workers restart."""
+    checks = {"database": check_database(), "broker": check_broker()}
+    healthy = all(value == "ok" for value in checks.values())
+    return healthy, {"status": "ok" if healthy else "error", **checks, "worker": worker_heartbeat()}

@@ -1,0 +1,59 @@
+import json
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+
+from camp.roster import RosterError, apply_roster, load_roster_file
+
+
+class Command(BaseCommand):
+    help = (
+        "Create or update a cohort, its projects, students, mentors and TAs from a YAML "
+        "(or JSON) roster file. The whole file is checked first; any error rejects it "
+        "and nothing is written. Safe to rerun."
+    )
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument("file", type=Path, help="roster file (.yaml, .yml or .json)")
+        parser.add_argument(
+            "--json", action="store_true", dest="as_json", help="print what changed as JSON"
+        )
+
+    def handle(self, *args, file: Path, as_json: bool = False, **options) -> None:
+        try:
+            roster = load_roster_file(file)
+            result = apply_roster(roster)
+        except RosterError as exc:
+            raise CommandError(
+                "The roster was rejected, nothing was written:\n  " + "\n  ".join(exc.errors)
+            ) from exc
+        if as_json:
+            self.stdout.write(_dumps(result))
+            return
+        if not result.changed:
+            self.stdout.write(f"Cohort {result.cohort}: already up to date, nothing changed.")
+            return
+        parts = [
+            f"{verb} {n} {what}"
+            for verb, counts in (
+                ("created", result.created),
+                ("updated", result.updated),
+                ("removed", result.removed),
+            )
+            for what, n in counts.items()
+            if n
+        ]
+        self.stdout.write(self.style.SUCCESS(f"Cohort {result.cohort}: " + ", ".join(parts) + "."))
+
+
+def _dumps(result) -> str:
+    return json.dumps(
+        {
+            "cohort": result.cohort,
+            "changed": result.changed,
+            "created": {k: v for k, v in result.created.items() if v},
+            "updated": {k: v for k, v in result.updated.items() if v},
+            "removed": {k: v for k, v in result.removed.items() if v},
+        },
+        ensure_ascii=False,
+    )

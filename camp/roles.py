@@ -1,0 +1,43 @@
+"""Admin access that follows the roster: mentors and TAs are staff through the
+groups created by migration 0002; students never are."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.contrib.auth.models import Group
+
+from camp.models import Membership, Role, User
+
+MENTORS_GROUP = "Mentors"
+TAS_GROUP = "TAs"
+GROUP_FOR_ROLE = {Role.MENTOR: MENTORS_GROUP, Role.TA: TAS_GROUP}
+
+
+def sync_staff_access(users: Iterable[User]) -> None:
+    """Make staff flag and groups match each user's mentor and TA memberships."""
+    users = list(users)
+    if not users:
+        return
+    groups = {group.name: group for group in Group.objects.filter(name__in=GROUP_FOR_ROLE.values())}
+    roles_by_user: dict[int, set[str]] = {user.pk: set() for user in users}
+    for user_id, role in Membership.objects.filter(
+        user__in=users, role__in=GROUP_FOR_ROLE
+    ).values_list("user_id", "role"):
+        roles_by_user[user_id].add(role)
+    for user in users:
+        wanted = {
+            groups[GROUP_FOR_ROLE[role]]
+            for role in roles_by_user[user.pk]
+            if GROUP_FOR_ROLE[role] in groups
+        }
+        managed = set(groups.values())
+        current = set(user.groups.filter(pk__in=[g.pk for g in managed]))
+        if current - wanted:
+            user.groups.remove(*(current - wanted))
+        if wanted - current:
+            user.groups.add(*(wanted - current))
+        is_staff = bool(wanted) or user.is_superuser
+        if user.is_staff != is_staff:
+            user.is_staff = is_staff
+            user.save(update_fields=["is_staff"])

@@ -1,0 +1,81 @@
+"""Who may see and do what (DESIGN §7), as querysets.
+
+Every page, admin view and API endpoint scopes its queryset through these
+functions, so a report that is not yours to see is simply not found (404),
+whichever door you knock on.
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AnonymousUser
+from django.db.models import Exists, OuterRef, Q, QuerySet
+
+from camp.models import Cohort, Membership, Mentorship, Role, User
+from reports.models import Report
+
+AnyUser = User | AnonymousUser
+
+
+def cohorts_where(user: AnyUser, *roles: str) -> QuerySet[Cohort]:
+    if not user.is_authenticated:
+        return Cohort.objects.none()
+    return Cohort.objects.filter(memberships__user=user, memberships__role__in=roles).distinct()
+
+
+def _mentors_student(user: User) -> Exists:
+    return Exists(
+        Mentorship.objects.filter(
+            mentor=user, student=OuterRef("student"), cohort=OuterRef("period__cohort")
+        )
+    )
+
+
+def visible_reports(user: AnyUser) -> QuerySet[Report]:
+    """Reports the user may read. Drafts are their author's alone (and the superuser's)."""
+    reports = Report.objects.all()
+    if not user.is_authenticated or not user.is_active:
+        return reports.none()
+    if user.is_superuser:
+        return reports
+    shared_cohorts = Membership.objects.filter(
+        user=user,
+        cohort=OuterRef("period__cohort"),
+        cohort__report_visibility=Cohort.Visibility.COHORT,
+    )
+    ta_cohorts = Membership.objects.filter(
+        user=user, cohort=OuterRef("period__cohort"), role=Role.TA
+    )
+    submitted_and_visible = Q(status=Report.Status.SUBMITTED) & (
+        Exists(ta_cohorts) | _mentors_student(user) | Exists(shared_cohorts)
+    )
+    return reports.filter(Q(student=user) | submitted_and_visible)
+
+
+def reviewable_reports(user: AnyUser) -> QuerySet[Report]:
+    """Submitted reports the user may review: their mentees', or any in a cohort they assist."""
+    reports = Report.objects.filter(status=Report.Status.SUBMITTED)
+    if not user.is_authenticated or not user.is_active:
+        return reports.none()
+    if user.is_superuser:
+        return reports
+    ta_cohorts = Membership.objects.filter(
+        user=user, cohort=OuterRef("period__cohort"), role=Role.TA
+    )
+    return reports.filter(Exists(ta_cohorts) | _mentors_student(user))
+
+
+def can_review(user: AnyUser, report: Report) -> bool:
+    return reviewable_reports(user).filter(pk=report.pk).exists()
+
+
+def overview_students(user: AnyUser, cohort: Cohort) -> QuerySet[User] | None:
+    """Students of the cohort whose progress the user may follow; None when the
+    user may not see the cohort's overview at all."""
+    students = User.objects.filter(memberships__cohort=cohort, memberships__role=Role.STUDENT)
+    if not user.is_authenticated or not user.is_active:
+        return None
+    if user.is_superuser or cohort.memberships.filter(user=user, role=Role.TA).exists():
+        return students
+    if cohort.memberships.filter(user=user, role=Role.MENTOR).exists():
+        return students.filter(mentored_by__mentor=user, mentored_by__cohort=cohort)
+    return None

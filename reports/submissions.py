@@ -1,0 +1,99 @@
+"""The one write path for report bodies, whatever channel they come from.
+
+Web form, API, GitHub comment, GitHub file and import all call save_report, so
+every body change leaves a Revision and (student, period) stays one report,
+even when two channels or two browser tabs write at the same moment.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from camp.models import User
+from reports.models import Period, Report, Revision, Source
+
+
+@dataclass
+class SaveResult:
+    report: Report
+    created: bool
+    revision_added: bool
+    newly_submitted: bool
+
+
+def _locked_report(student: User, period: Period, defaults: dict) -> tuple[Report, bool]:
+    report = Report.objects.select_for_update().filter(student=student, period=period).first()
+    if report is not None:
+        return report, False
+    try:
+        # A savepoint, so losing the race to a concurrent insert does not
+        # poison the surrounding transaction.
+        with transaction.atomic():
+            return Report.objects.create(student=student, period=period, **defaults), True
+    except IntegrityError:
+        return Report.objects.select_for_update().get(student=student, period=period), False
+
+
+@transaction.atomic
+def save_report(
+    *,
+    student: User,
+    period: Period,
+    body: str,
+    submit: bool,
+    source: str = Source.WEB,
+    author: User | None = None,
+    at: datetime.datetime | None = None,
+    source_url: str = "",
+    source_ref: str = "",
+    claimed_start: datetime.date | None = None,
+    claimed_end: datetime.date | None = None,
+) -> SaveResult:
+    """Create or update the student's report for the period.
+
+    A body that differs from the stored one adds a Revision (the first save
+    adds the first). Submitting is one-way: once submitted, later saves edit
+    the body but keep the first submission time, which is what lateness is
+    judged by.
+    """
+    at = at or timezone.now()
+    report, created = _locked_report(
+        student,
+        period,
+        defaults={
+            "body": "",
+            "source": source,
+            "source_url": source_url,
+            "source_ref": source_ref,
+            "claimed_start": claimed_start,
+            "claimed_end": claimed_end,
+        },
+    )
+    revision_added = created or report.body != body
+    if revision_added:
+        report.body = body
+        Revision.objects.create(
+            report=report,
+            body=body,
+            author=author,
+            source=source,
+            source_ref=source_ref,
+            created_at=at,
+        )
+    newly_submitted = submit and report.status != Report.Status.SUBMITTED
+    if newly_submitted:
+        report.status = Report.Status.SUBMITTED
+        report.submitted_at = at
+        report.source = source
+        report.source_url = source_url or report.source_url
+        report.source_ref = source_ref or report.source_ref
+    claim_added = bool(claimed_start) and not report.claimed_start
+    if claim_added:
+        report.claimed_start, report.claimed_end = claimed_start, claimed_end
+    if revision_added or newly_submitted or claim_added:
+        report.save()
+    return SaveResult(report, created, revision_added, newly_submitted)

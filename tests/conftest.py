@@ -1,0 +1,145 @@
+"""The shared base: one small camp with people who may and who must NOT see things.
+
+cohort "camp" (Asia/Shanghai, 2025-03-03 .. 2025-06-29, 14-day periods 1..9)
+  project A: alice (mentor_a), bob (mentor_a and mentor_b)
+  project B: carol (mentor_b)
+  ta: TA of the cohort
+cohort "other": outsider (a student there), other_ta (its TA)
+stranger: signed-in user in no cohort; admin: superuser
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+
+import pytest
+from django.conf import settings
+
+from camp.models import Cohort, Project, Role, User
+from camp.roles import sync_staff_access
+from reports.models import Period
+from reports.periods import ensure_periods
+from tests.factories import (
+    CohortFactory,
+    MembershipFactory,
+    MentorshipFactory,
+    ProjectFactory,
+    UserFactory,
+)
+
+PASSWORD = "pw"
+
+
+@dataclass
+class Camp:
+    cohort: Cohort
+    other_cohort: Cohort
+    project_a: Project
+    project_b: Project
+    alice: User
+    bob: User
+    carol: User
+    mentor_a: User
+    mentor_b: User
+    ta: User
+    other_ta: User
+    outsider: User
+    stranger: User
+    admin: User
+
+    def period(self, number: int) -> Period:
+        return self.cohort.periods.get(number=number)
+
+
+@pytest.fixture(autouse=True)
+def _plain_static_files(settings):
+    # The manifest storage needs collectstatic; tests render templates without it.
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+
+
+def build_camp() -> Camp:
+    cohort = CohortFactory(
+        slug="camp",
+        name="护航计划 测试营",
+        starts_on=datetime.date(2025, 3, 3),
+        ends_on=datetime.date(2025, 6, 29),
+        period_days=14,
+    )
+    other = CohortFactory(
+        slug="other",
+        name="Other camp",
+        starts_on=datetime.date(2025, 3, 3),
+        ends_on=datetime.date(2025, 6, 29),
+    )
+    ensure_periods(cohort)
+    ensure_periods(other)
+    project_a = ProjectFactory(cohort=cohort, title="项目一：算子补全")
+    project_b = ProjectFactory(cohort=cohort, title="项目二：文档建设")
+    users = {
+        name: UserFactory(username=name, display_name=name.replace("_", " ").title())
+        for name in [
+            "alice",
+            "bob",
+            "carol",
+            "mentor_a",
+            "mentor_b",
+            "ta",
+            "other_ta",
+            "outsider",
+            "stranger",
+        ]
+    }
+    users["mentor_a"].github_login = "mentor-a"
+    users["mentor_b"].github_login = "mentor-b"
+    users["other_ta"].github_login = "other-ta"
+    for user in users.values():
+        user.save()
+    for name, project in [("alice", project_a), ("bob", project_a), ("carol", project_b)]:
+        MembershipFactory(user=users[name], cohort=cohort, role=Role.STUDENT, project=project)
+    for name in ["mentor_a", "mentor_b"]:
+        MembershipFactory(user=users[name], cohort=cohort, role=Role.MENTOR)
+    MembershipFactory(user=users["ta"], cohort=cohort, role=Role.TA)
+    MembershipFactory(user=users["other_ta"], cohort=other, role=Role.TA)
+    MembershipFactory(user=users["outsider"], cohort=other, role=Role.STUDENT)
+    for student, mentor in [
+        ("alice", "mentor_a"),
+        ("bob", "mentor_a"),
+        ("bob", "mentor_b"),
+        ("carol", "mentor_b"),
+    ]:
+        MentorshipFactory(cohort=cohort, student=users[student], mentor=users[mentor])
+    sync_staff_access([users["mentor_a"], users["mentor_b"], users["ta"], users["other_ta"]])
+    admin = UserFactory(username="admin", github_login=None, is_superuser=True, is_staff=True)
+    for user in [*users.values(), admin]:
+        user.refresh_from_db()
+    return Camp(
+        cohort=cohort,
+        other_cohort=other,
+        project_a=project_a,
+        project_b=project_b,
+        admin=admin,
+        **users,
+    )
+
+
+@pytest.fixture
+def camp(db) -> Camp:
+    return build_camp()
+
+
+@pytest.fixture
+def transactional_camp(transactional_db) -> Camp:
+    return build_camp()
+
+
+def using_postgres() -> bool:
+    return settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
+
+
+def pytest_configure(config):
+    # Real hashing costs ~0.3 s per user; tests create many users.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -1,0 +1,268 @@
+"""import_roster: a good file, an idempotent rerun, an edit, and every kind of
+bad file rejected whole with nothing written."""
+
+import json
+import textwrap
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from camp.models import Cohort, Membership, Mentorship, Project, Role, User
+from reports.models import Period, Report
+from tests.factories import ReportFactory, UserFactory
+
+ROSTER = textwrap.dedent(
+    """\
+    cohort:
+      slug: camp-6th
+      name: 护航计划集训营（第六期）
+      timezone: Asia/Shanghai
+      starts_on: 2024-02-25
+      ends_on: 2024-06-30
+      period_days: 14
+      due_days_after_end: 1
+      github_repo: PFCCLab/Camp
+      github_reports_path: WeeklyReports/Hackathon_6th/
+    tas:
+      - github: example-ta
+        name: 示例助教
+        email: ta@example.org
+    projects:
+      - title: 项目一：PIR 算子补全与兼容机制建设
+        students:
+          - github: example-student
+            name: 示例学员
+            email: s@example.org
+            mentors: [example-mentor]
+          - github: Second-Student
+            mentors: [example-mentor, other-mentor]
+      - title: 项目二：文档
+        students:
+          - third-student
+    mentors:
+      - github: example-mentor
+        email: m@example.org
+    """
+)
+
+
+def write(tmp_path, text, name="roster.yaml"):
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def run(path, *args):
+    from io import StringIO
+
+    out = StringIO()
+    call_command("import_roster", str(path), *args, stdout=out)
+    return out.getvalue()
+
+
+def snapshot():
+    return {
+        "users": sorted(
+            User.objects.values_list("github_login", "display_name", "email", "is_staff")
+        ),
+        "cohorts": sorted(Cohort.objects.values_list("slug", "name", "starts_on", "ends_on")),
+        "projects": sorted(Project.objects.values_list("title", "description")),
+        "memberships": sorted(
+            Membership.objects.values_list("user__github_login", "role", "project__title")
+        ),
+        "mentorships": sorted(
+            Mentorship.objects.values_list("student__github_login", "mentor__github_login")
+        ),
+        "periods": Period.objects.count(),
+    }
+
+
+@pytest.mark.django_db
+class TestGoodFile:
+    def test_creates_cohort_people_projects_assignments_and_periods(self, tmp_path):
+        output = run(write(tmp_path, ROSTER))
+        assert "camp-6th" in output
+        cohort = Cohort.objects.get(slug="camp-6th")
+        assert cohort.name == "护航计划集训营（第六期）"
+        assert cohort.github_repo == "PFCCLab/Camp"
+        assert cohort.periods.count() == 10  # 2024-02-25 .. 2024-06-30 in fortnights
+        student = User.objects.get(github_login="example-student")
+        assert (student.display_name, student.email, student.is_staff) == (
+            "示例学员",
+            "s@example.org",
+            False,
+        )
+        assert not student.has_usable_password()
+        assert Membership.objects.get(user=student, cohort=cohort).project.title.startswith(
+            "项目一"
+        )
+        mentors = set(
+            Mentorship.objects.filter(student__github_login="Second-Student").values_list(
+                "mentor__github_login", flat=True
+            )
+        )
+        assert mentors == {"example-mentor", "other-mentor"}
+        mentor = User.objects.get(github_login="example-mentor")
+        assert mentor.email == "m@example.org"
+        assert mentor.is_staff and mentor.groups.filter(name="Mentors").exists()
+        ta = User.objects.get(github_login="example-ta")
+        assert ta.is_staff and ta.groups.filter(name="TAs").exists()
+        assert Membership.objects.filter(cohort=cohort, role=Role.STUDENT).count() == 3
+
+    def test_rerun_changes_nothing(self, tmp_path):
+        path = write(tmp_path, ROSTER)
+        run(path)
+        before = snapshot()
+        output = run(path, "--json")
+        assert json.loads(output)["changed"] is False
+        assert snapshot() == before
+
+    def test_json_roster_is_accepted(self, tmp_path):
+        import yaml
+
+        path = write(
+            tmp_path,
+            json.dumps(yaml.safe_load(ROSTER), default=str, ensure_ascii=False),
+            "roster.json",
+        )
+        run(path)
+        assert Cohort.objects.filter(slug="camp-6th").exists()
+
+    def test_existing_user_is_matched_case_insensitively(self, tmp_path):
+        existing = UserFactory(username="someone", github_login="EXAMPLE-Student")
+        run(write(tmp_path, ROSTER))
+        assert User.objects.filter(github_login__iexact="example-student").count() == 1
+        assert Membership.objects.filter(user=existing, role=Role.STUDENT).exists()
+
+    def test_edited_file_updates_people_projects_and_assignments_but_not_reports(self, tmp_path):
+        run(write(tmp_path, ROSTER))
+        period = Period.objects.get(cohort__slug="camp-6th", number=1)
+        third = User.objects.get(github_login="third-student")
+        report = ReportFactory(student=third, period=period)
+        edited = (
+            ROSTER.replace("name: 示例学员", "name: 改名学员")
+            .replace("mentors: [example-mentor, other-mentor]", "mentors: [other-mentor]")
+            .replace("项目二：文档", "项目二：文档与示例")
+            .replace(
+                "  - github: example-ta\n    name: 示例助教\n    email: ta@example.org\n",
+                "  - new-ta\n",
+            )
+        )
+        result = json.loads(run(write(tmp_path, edited), "--json"))
+        assert result["changed"] is True
+        assert User.objects.get(github_login="example-student").display_name == "改名学员"
+        assert set(
+            Mentorship.objects.filter(student__github_login="Second-Student").values_list(
+                "mentor__github_login", flat=True
+            )
+        ) == {"other-mentor"}
+        assert Membership.objects.get(user=third).project.title == "项目二：文档与示例"
+        assert not Project.objects.filter(title="项目二：文档").exists()
+        old_ta = User.objects.get(github_login="example-ta")
+        assert not old_ta.is_staff and not Membership.objects.filter(user=old_ta).exists()
+        assert User.objects.get(github_login="new-ta").is_staff
+        report.refresh_from_db()
+        assert Report.objects.filter(pk=report.pk, student=third, period=period).exists()
+
+
+BAD_FILES = {
+    "bad yaml": ("cohort: [unclosed\n", "not valid YAML"),
+    "not a mapping": ("- just\n- a list\n", "expected a mapping"),
+    "unknown key": (
+        ROSTER.replace("  period_days: 14\n", "  period_dayz: 14\n"),
+        "unknown key 'period_dayz'",
+    ),
+    "unknown top key": (ROSTER + "extra: 1\n", "unknown key 'extra'"),
+    "missing slug": (ROSTER.replace("  slug: camp-6th\n", ""), "cohort.slug: required"),
+    "missing name": (
+        ROSTER.replace("  name: 护航计划集训营（第六期）\n", ""),
+        "cohort.name: required",
+    ),
+    "bad slug": (ROSTER.replace("slug: camp-6th", "slug: Camp 6th"), "cohort.slug"),
+    "bad date": (
+        ROSTER.replace("starts_on: 2024-02-25", "starts_on: 2024-02-31"),
+        "cohort.starts_on",
+    ),
+    "end before start": (
+        ROSTER.replace("ends_on: 2024-06-30", "ends_on: 2024-01-01"),
+        "cohort.ends_on: is before",
+    ),
+    "bad timezone": (
+        ROSTER.replace("timezone: Asia/Shanghai", "timezone: Mars/Olympus"),
+        "unknown time zone",
+    ),
+    "bad period days": (ROSTER.replace("period_days: 14", "period_days: 0"), "cohort.period_days"),
+    "bad login": (
+        ROSTER.replace("github: example-student", "github: bad_login!"),
+        "projects[0].students[0].github",
+    ),
+    "bad mentor login": (
+        ROSTER.replace("[example-mentor]", "[-bad-]"),
+        "projects[0].students[0].mentors[0]",
+    ),
+    "student twice": (ROSTER.replace("- third-student", "- example-student"), "listed twice"),
+    "mentors self": (
+        ROSTER.replace("mentors: [example-mentor]\n", "mentors: [example-student]\n"),
+        "mentor themselves",
+    ),
+    "missing title": (
+        ROSTER.replace("  - title: 项目二：文档\n", "  - description: x\n"),
+        "projects[1].title: required",
+    ),
+    "bad email": (ROSTER.replace("email: s@example.org", "email: nope"), "not an email"),
+}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("case", BAD_FILES, ids=list(BAD_FILES))
+def test_bad_file_is_rejected_whole_and_names_the_place(tmp_path, case):
+    text, expected = BAD_FILES[case]
+    before = snapshot()
+    with pytest.raises(CommandError) as error:
+        run(write(tmp_path, text))
+    assert expected in str(error.value)
+    assert "nothing was written" in str(error.value)
+    assert snapshot() == before
+
+
+@pytest.mark.django_db
+def test_bad_edit_of_an_existing_cohort_changes_nothing(tmp_path):
+    run(write(tmp_path, ROSTER))
+    before = snapshot()
+    with pytest.raises(CommandError):
+        run(
+            write(
+                tmp_path,
+                ROSTER.replace("name: 示例学员", "name: 新名字").replace(
+                    "- third-student", "- x__y"
+                ),
+            )
+        )
+    assert snapshot() == before
+
+
+@pytest.mark.django_db
+def test_missing_file_and_non_utf8_file(tmp_path):
+    with pytest.raises(CommandError, match="cannot read"):
+        run(tmp_path / "nope.yaml")
+    path = tmp_path / "gbk.yaml"
+    path.write_bytes("cohort: {name: 集训营}".encode("gb18030"))
+    with pytest.raises(CommandError, match="not UTF-8"):
+        run(path)
+
+
+def test_process_exits_non_zero_on_a_bad_file(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    path = write(tmp_path, "cohort: {slug: x}\n")
+    env = {**os.environ, "DEBUG": "1"}
+    proc = subprocess.run(
+        [sys.executable, "manage.py", "import_roster", str(path)],
+        capture_output=True,
+        text=True,
+        env=env,
+    )
+    assert proc.returncode != 0
+    assert "cohort.name: required" in proc.stderr
