@@ -3,9 +3,10 @@ HEAD, every version each of them went through, and when each version's content
 first appeared in the repository.
 
 Clean-up commits move and rename hundreds of files at once; a file's
-submission time must survive them. Content is tracked by blob: a moved,
-renamed or re-added file keeps the date its content was first committed, and
-its earlier versions (found by following renames back) become its revisions.
+submission time must survive them. A file is followed back through renames,
+moves (even those git does not detect as renames: the same content deleted
+here and added there) and re-adds, so it keeps the date its content was first
+committed, and its earlier versions become its revisions.
 Everything comes from one `git log --raw` pass and one `git cat-file --batch`.
 """
 
@@ -14,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import datetime
 import os
+import re
 import shutil
 import subprocess
 import tempfile
@@ -118,17 +120,19 @@ class Repository:
         return contents
 
     def histories(self, paths: Iterable[str]) -> dict[str, tuple[Version, ...]]:
-        """For each HEAD path, its content's versions, oldest first (the last one is
-        the content at HEAD). Each version is dated by the first commit, by author
-        date, in which that exact content appeared anywhere in the repository."""
-        first_seen: dict[str, tuple[datetime.datetime, str]] = {}
-        lineages: dict[str, list[str]] = {}  # live path -> blobs it went through
-        lineage_of_blob: dict[str, list[str]] = {}  # last lineage that ended in a blob
+        """For each HEAD path, the versions its content went through, oldest first
+        (the last one is the content at HEAD), each dated by the commit that
+        introduced it.
+
+        A path keeps its history through renames git detects, and through moves
+        it does not (a delete and an add of the same content) and re-adds. The
+        same content added beside a still-present copy is that file's history
+        only when the name is the same too (one report copied into a second
+        folder): two different reports may well have identical text.
+        """
+        lineages: dict[str, list[Version]] = {}  # live path -> its versions
+        last_holder: dict[str, tuple[str, list[Version]]] = {}  # blob -> (path, lineage)
         for commit, authored_at, changes in self._log():
-            for change in changes:
-                seen = first_seen.get(change.new_blob)
-                if change.new_path is not None and (seen is None or authored_at < seen[0]):
-                    first_seen[change.new_blob] = (authored_at, commit)
             # A commit's changes are all relative to its parent: take every old
             # path's lineage before any new path is written (a swap of two names).
             before = {
@@ -144,24 +148,33 @@ class Repository:
                     continue
                 previous = before.get(change.old_path) if change.old_path else None
                 if previous is None:
-                    # Added, or moved without git seeing a rename: the content may
-                    # have lived somewhere before.
-                    previous = lineage_of_blob.get(change.new_blob)
+                    previous = self._earlier_life(change, lineages, last_holder)
                 lineage = list(previous or [])
-                if not lineage or lineage[-1] != change.new_blob:
-                    lineage.append(change.new_blob)
+                version = Version(change.new_blob, commit, authored_at)
+                if not lineage or lineage[-1].blob != change.new_blob:
+                    lineage.append(version)
+                elif authored_at < lineage[-1].authored_at:
+                    # Re-added by a commit authored earlier (a pull request merged
+                    # after a later one): the content is as old as its oldest commit.
+                    lineage[-1] = version
                 lineages[change.new_path] = lineage
-                lineage_of_blob[change.new_blob] = lineage
-        result = {}
-        for path in paths:
-            blobs = lineages.get(path, [])
-            versions = [
-                Version(blob, first_seen[blob][1], first_seen[blob][0])
-                for blob in blobs
-                if blob in first_seen
-            ]
-            result[path] = tuple(versions)
-        return result
+                last_holder[change.new_blob] = (change.new_path, lineage)
+        return {path: tuple(lineages.get(path, ())) for path in paths}
+
+    @staticmethod
+    def _earlier_life(
+        change: _Change,
+        lineages: dict[str, list[Version]],
+        last_holder: dict[str, tuple[str, list[Version]]],
+    ) -> list[Version] | None:
+        """The history an added file's content already had somewhere else, if it
+        is that file moved, re-added or copied under the same name."""
+        held = last_holder.get(change.new_blob)
+        if held is None:
+            return None
+        path, lineage = held
+        moved_on = lineages.get(path) is not lineage
+        return lineage if moved_on or _same_report_name(path, change.new_path) else None
 
     def _log(self) -> Iterator[tuple[str, datetime.datetime, list[_Change]]]:
         out = self.git(
@@ -251,3 +264,14 @@ def _local_repository(path: Path) -> Repository:
 def _worktree_top(directory: Path) -> Path:
     top = _git(["rev-parse", "--show-toplevel"], cwd=str(directory))
     return Path(top.decode("utf-8", "surrogateescape").strip()).resolve()
+
+
+def _same_report_name(a: str, b: str) -> bool:
+    """Two names of one report: equal, or carrying the same numbers (the dates):
+    "[WeeklyReport]2025.04.28 - 2025.05.16.md" and "[WeeklyReports]2025.4.28~2025.5.16.md"
+    have the same; the next period's report does not."""
+    name_a, name_b = a.rsplit("/", 1)[-1], b.rsplit("/", 1)[-1]
+    numbers_a, numbers_b = re.findall(r"\d+", name_a), re.findall(r"\d+", name_b)
+    return name_a == name_b or (
+        bool(numbers_a) and [int(n) for n in numbers_a] == [int(n) for n in numbers_b]
+    )

@@ -405,9 +405,7 @@ def _cohort(reports: list[FoundReport], result: ImportResult) -> Cohort:
 
 
 def _memberships(cohort: Cohort, students: list[User], result: ImportResult) -> None:
-    existing = set(
-        cohort.memberships.filter(role=Role.STUDENT).values_list("user_id", flat=True)
-    )
+    existing = set(cohort.memberships.filter(role=Role.STUDENT).values_list("user_id", flat=True))
     new = {user.pk: user for user in students if user.pk not in existing}
     Membership.objects.bulk_create(
         Membership(user=user, cohort=cohort, role=Role.STUDENT) for user in new.values()

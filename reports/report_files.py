@@ -115,9 +115,7 @@ def read_report_file(
     claimed = _claimed_range(stem, committed_at.date())
     sections = frozenset(template_sections(body))
     has_two_dates = claimed.start is not None and claimed.end is not None
-    if not (
-        REPORT_TAG_RE.search(stem) or has_two_dates or len(sections) >= MIN_TEMPLATE_SECTIONS
-    ):
+    if not (REPORT_TAG_RE.search(stem) or has_two_dates or len(sections) >= MIN_TEMPLATE_SECTIONS):
         return Skipped(
             path, "no weekly-report tag or date range in the name, and not the report template"
         )

@@ -57,7 +57,9 @@ def _summary(result: ImportResult) -> str:
         f"{len(result.cohorts)} cohorts, {len(result.skipped)} files skipped, "
         f"{len(result.anomalies)} anomalies."
     ]
-    created = ", ".join(f"{result.created[what]} {what}" for what in COUNTED if result.created[what])
+    created = ", ".join(
+        f"{result.created[what]} {what}" for what in COUNTED if result.created[what]
+    )
     updated = result.updated["reports"]
     if not result.changed:
         lines.append("Nothing changed: everything in the repository was already imported.")
