@@ -457,10 +457,20 @@ def _write_reports(
 ) -> None:
     existing = {
         (report.student_id, report.period_id): report
-        for report in Report.objects.filter(period_id__in={key[1] for key in groups})
-        .filter(student_id__in={key[0] for key in groups})
-        .prefetch_related("revisions", "reviews")
+        for report in Report.objects.filter(
+            period_id__in={key[1] for key in groups}, student_id__in={key[0] for key in groups}
+        )
     }
+    revisions_of: dict[int, list[tuple[str, datetime.datetime]]] = defaultdict(list)
+    for report_id, body, created_at in Revision.objects.filter(
+        report__in=existing.values()
+    ).values_list("report_id", "body", "created_at"):
+        revisions_of[report_id].append((body, created_at))
+    reviews_of: dict[int, set[str]] = defaultdict(set)
+    for report_id, body in Review.objects.filter(report__in=existing.values()).values_list(
+        "report_id", "body"
+    ):
+        reviews_of[report_id].add(body)
     new_reports: list[Report] = []
     pending: list[tuple[Report, list[Revision], list[Review]]] = []
     for (student_id, period_id), files in groups.items():
@@ -494,10 +504,9 @@ def _write_reports(
             known_reviews: set[str] = set()
             latest_known = None
         else:
-            revisions = list(report.revisions.all())
-            known_bodies = {revision.body for revision in revisions}
-            known_reviews = {review.body for review in report.reviews.all()}
-            latest_known = max((revision.created_at for revision in revisions), default=None)
+            known_bodies = {body for body, _ in revisions_of[report.pk]}
+            known_reviews = reviews_of[report.pk]
+            latest_known = max((at for _, at in revisions_of[report.pk]), default=None)
         revisions = []
         for version, text, source_file in versions:
             if text in known_bodies:
