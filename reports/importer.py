@@ -362,6 +362,7 @@ def _cohort(reports: list[FoundReport], result: ImportResult) -> Cohort:
         slug = "cohort-" + hashlib.sha1(name.lower().encode()).hexdigest()[:8]
     cohort = Cohort.objects.filter(slug=slug).first()
     if cohort is not None and cohort.periods.exists():
+        _extend_calendar(cohort, reports, result)
         return cohort
     calendar = infer_periods(
         [
@@ -385,6 +386,37 @@ def _cohort(reports: list[FoundReport], result: ImportResult) -> Cohort:
             + "/",
         )
         result.created["cohorts"] += 1
+    _create_periods(cohort, calendar, first_number=1, result=result)
+    return cohort
+
+
+def _extend_calendar(cohort: Cohort, reports: list[FoundReport], result: ImportResult) -> None:
+    """A camp still running gains periods: ranges claimed after the last period
+    add periods after it (inferred the same way), instead of being squeezed
+    into the last one."""
+    last = cohort.periods.order_by("-number").first()
+    later = [
+        (r.file.match_start, r.file.match_end)
+        for r in reports
+        if r.file.match_start and r.file.match_end and r.file.match_start > last.ends_on
+    ]
+    calendar = infer_periods(later)
+    if not calendar:
+        return
+    _create_periods(cohort, calendar, first_number=last.number + 1, result=result)
+    if cohort.ends_on is not None and cohort.ends_on < calendar[-1][1]:
+        cohort.ends_on = calendar[-1][1]
+        cohort.save(update_fields=["ends_on"])
+        result.updated["cohorts"] += 1
+
+
+def _create_periods(
+    cohort: Cohort,
+    calendar: list[tuple[datetime.date, datetime.date]],
+    *,
+    first_number: int,
+    result: ImportResult,
+) -> None:
     Period.objects.bulk_create(
         Period(
             cohort=cohort,
@@ -398,10 +430,9 @@ def _cohort(reports: list[FoundReport], result: ImportResult) -> Cohort:
                 tzinfo=cohort.tzinfo,
             ),
         )
-        for number, (start, end) in enumerate(calendar, start=1)
+        for number, (start, end) in enumerate(calendar, start=first_number)
     )
     result.created["periods"] += len(calendar)
-    return cohort
 
 
 def _memberships(cohort: Cohort, students: list[User], result: ImportResult) -> None:

@@ -176,6 +176,37 @@ def test_a_run_after_new_commits_adds_only_what_is_new(camp_repo):
 
 
 @pytest.mark.django_db
+def test_a_new_period_in_the_repository_extends_the_calendar(camp_repo):
+    run(str(camp_repo.path))
+    camp_repo.commit(
+        "2024-04-08T20:00:00+08:00",
+        {
+            f"{C}/01_ann-dev/[WeeklyReport]2024.03.25~2024.04.07.md": report_text(
+                "Ann", this_week="三"
+            ),
+            f"{C}/02_ben0/[WeeklyReports]2024.3.25~2024.4.7.md": report_text("Ben", this_week="三"),
+        },
+    )
+    result = run_json(str(camp_repo.path))
+    assert result["cohorts"][0]["periods"][-1] == {
+        "number": 3,
+        "starts_on": "2024-03-25",
+        "ends_on": "2024-04-07",
+    }
+    assert Cohort.objects.get().ends_on == D(2024, 4, 7)
+    assert Report.objects.filter(period__number=3).count() == 2
+    assert result["anomalies"] == []
+
+
+@pytest.mark.django_db
+def test_import_reports_its_progress(camp_repo):
+    seen = []
+    importer.import_repository(str(camp_repo.path), progress=lambda *args: seen.append(args))
+    assert seen[-1] == (4, 4)
+    assert [done for done, _ in seen] == sorted(done for done, _ in seen)
+
+
+@pytest.mark.django_db
 def test_dry_run_writes_nothing_but_reports_the_same(camp_repo):
     before = db_counts()
     dry = run_json(str(camp_repo.path), "--dry-run")
