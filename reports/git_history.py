@@ -127,8 +127,9 @@ class Repository:
         A path keeps its history through renames git detects, and through moves
         it does not (a delete and an add of the same content) and re-adds. The
         same content added beside a still-present copy is that file's history
-        only when the name is the same too (one report copied into a second
-        folder): two different reports may well have identical text.
+        only when both names are of one report (copied into a second folder, or
+        added under a corrected name before the old one is deleted): two
+        different reports may well have identical text.
         """
         lineages: dict[str, list[Version]] = {}  # live path -> its versions
         last_holder: dict[str, tuple[str, list[Version]]] = {}  # blob -> (path, lineage)

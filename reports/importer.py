@@ -135,7 +135,7 @@ def import_repository(
         with open_repository(source) as repository:
             commit, committed_at = repository.head_commit()
             result = ImportResult(source=source, commit=commit, dry_run=dry_run)
-            found = _read_repository(repository, compiled, committed_at, result)
+            found = _read_repository(repository, compiled, commit, committed_at, result)
     except GitError as exc:
         raise RepositoryImportError(str(exc)) from exc
     with transaction.atomic():
@@ -151,6 +151,7 @@ def import_repository(
 def _read_repository(
     repository: Repository,
     pattern: re.Pattern,
+    head_commit: str,
     head_committed_at: datetime.datetime,
     result: ImportResult,
 ) -> list[FoundReport]:
@@ -181,7 +182,7 @@ def _read_repository(
             # Content git log cannot attribute (e.g. introduced by a merge commit).
             histories[head_file.path] = (
                 *versions,
-                Version(head_file.blob, "HEAD", head_committed_at),
+                Version(head_file.blob, head_commit, head_committed_at),
             )
     contents = repository.read_blobs(
         version.blob for versions in histories.values() for version in versions
@@ -356,7 +357,8 @@ def _students(logins: set[str], result: ImportResult) -> dict[str, User]:
 
 def _cohort(reports: list[FoundReport], result: ImportResult) -> Cohort:
     spellings = Counter(report.cohort_folder for report in reports)
-    name = max(spellings, key=lambda spelling: (spellings[spelling], spelling))
+    folder = max(spellings, key=lambda spelling: (spellings[spelling], spelling))
+    name = folder[:200]
     slug = slugify(name).replace("_", "-").strip("-")[:64]
     if not slug:  # a name in Chinese, say: still one stable slug per name
         slug = "cohort-" + hashlib.sha1(name.lower().encode()).hexdigest()[:8]
@@ -382,7 +384,7 @@ def _cohort(reports: list[FoundReport], result: ImportResult) -> Cohort:
             starts_on=calendar[0][0],
             ends_on=calendar[-1][1],
             period_days=max(lengths, key=lambda days: (lengths[days], -days)),
-            github_reports_path=next(r.cohort_path for r in reports if r.cohort_folder == name)
+            github_reports_path=next(r.cohort_path for r in reports if r.cohort_folder == folder)
             + "/",
         )
         result.created["cohorts"] += 1

@@ -582,3 +582,18 @@ def _sha(name: str) -> str:
     import hashlib
 
     return hashlib.sha1(name.encode()).hexdigest()[:8]
+
+
+@pytest.mark.django_db
+def test_a_cohort_without_any_dates_gets_two_week_periods_from_its_commits(repo):
+    # Friday 2024-03-22 and Friday 2024-04-05: end of two consecutive fortnights
+    repo.commit("2024-03-22T20:00:00+08:00", {f"{C}/ann/周报一.md": report_text("A")})
+    repo.commit(
+        "2024-03-28T20:00:00+08:00", {f"{C}/ann/周报二.md": report_text("A", this_week="二")}
+    )
+    result = run_json(str(repo.path))
+    assert result["cohorts"][0]["periods"] == [
+        {"number": 1, "starts_on": "2024-03-18", "ends_on": "2024-03-31"},
+        {"number": 2, "starts_on": "2024-04-01", "ends_on": "2024-04-14"},
+    ]
+    assert sorted(r["period"] for r in result["reports"]) == [1, 2]
