@@ -586,10 +586,10 @@ def _sha(name: str) -> str:
 
 @pytest.mark.django_db
 def test_a_cohort_without_any_dates_gets_two_week_periods_from_its_commits(repo):
-    # Friday 2024-03-22 and Friday 2024-04-05: end of two consecutive fortnights
+    # late in two consecutive fortnights (early in one would be the last one's report)
     repo.commit("2024-03-22T20:00:00+08:00", {f"{C}/ann/周报一.md": report_text("A")})
     repo.commit(
-        "2024-03-28T20:00:00+08:00", {f"{C}/ann/周报二.md": report_text("A", this_week="二")}
+        "2024-04-10T20:00:00+08:00", {f"{C}/ann/周报二.md": report_text("A", this_week="二")}
     )
     result = run_json(str(repo.path))
     assert result["cohorts"][0]["periods"] == [
