@@ -9,6 +9,8 @@ import json
 import pytest
 import time_machine
 from django.core.management import CommandError, call_command
+from hypothesis import given
+from hypothesis import strategies as st
 
 from camp.models import Cohort, Membership, Role, User
 from reports import importer
@@ -422,6 +424,25 @@ def test_infer_periods_takes_the_most_common_of_close_ranges():
         (D(2023, 11, 8), D(2023, 11, 22)),
         (D(2023, 11, 23), D(2023, 12, 5)),
     ]
+
+
+@given(
+    st.lists(
+        st.tuples(
+            st.dates(min_value=D(2024, 1, 1), max_value=D(2024, 12, 31)),
+            st.integers(min_value=0, max_value=45),
+        ),
+        min_size=1,
+        max_size=40,
+    )
+)
+def test_inferred_periods_are_ordered_disjoint_and_cover_every_claim(typed):
+    ranges = [(start, start + datetime.timedelta(days=length)) for start, length in typed]
+    periods = infer_periods(ranges)
+    assert all(start <= end for start, end in periods)
+    assert all(a[1] < b[0] for a, b in zip(periods, periods[1:], strict=False))
+    for start, end in ranges:
+        assert any(p_start <= end and start <= p_end for p_start, p_end in periods)
 
 
 @pytest.mark.django_db
