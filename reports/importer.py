@@ -42,6 +42,8 @@ DEFAULT_PATTERN = r"^WeeklyReports/(?P<cohort>[^/]+)/(?P<student>[^/]+)/[^/]+$"
 ORDINAL_PREFIX_RE = re.compile(r"^(?:[A-Za-z]+_)?\d+_")
 LOGIN_RE = re.compile(GITHUB_LOGIN_RE)
 DEFAULT_PERIOD_DAYS = 14
+# A camp's calendar continues after at most a short break.
+MAX_GAP_BETWEEN_PERIODS_DAYS = 31
 # A claimed range this much longer than the period it matched spans more than one.
 LONG_RANGE_FACTOR = 1.5
 
@@ -402,7 +404,14 @@ def _extend_calendar(cohort: Cohort, reports: list[FoundReport], result: ImportR
         for r in reports
         if r.file.match_start and r.file.match_end and r.file.match_start > last.ends_on
     ]
-    calendar = infer_periods(later)
+    calendar = []
+    previous_end = last.ends_on
+    for start, end in infer_periods(later):
+        # A year typed wrong (2026 for 2025) must not open a period far away.
+        if (start - previous_end).days > MAX_GAP_BETWEEN_PERIODS_DAYS:
+            break
+        calendar.append((start, end))
+        previous_end = end
     if not calendar:
         return
     _create_periods(cohort, calendar, first_number=last.number + 1, result=result)

@@ -187,6 +187,7 @@ def test_a_new_period_in_the_repository_extends_the_calendar(camp_repo):
                 "Ann", this_week="三"
             ),
             f"{C}/02_ben0/[WeeklyReports]2024.3.25~2024.4.7.md": report_text("Ben", this_week="三"),
+            f"{C}/02_ben0/[WeeklyReports]2025.4.8~2025.4.21.md": report_text("Ben", this_week="四"),
         },
     )
     result = run_json(str(camp_repo.path))
@@ -197,7 +198,13 @@ def test_a_new_period_in_the_repository_extends_the_calendar(camp_repo):
     }
     assert Cohort.objects.get().ends_on == D(2024, 4, 7)
     assert Report.objects.filter(period__number=3).count() == 2
-    assert result["anomalies"] == []
+    # a year typed wrong does not open a period a year later
+    assert result["anomalies"] == [
+        {
+            "path": f"{C}/02_ben0/[WeeklyReports]2025.4.8~2025.4.21.md",
+            "problem": "no period of Hackathon_1st matches it; the report was not imported",
+        }
+    ]
 
 
 @pytest.mark.django_db
@@ -373,12 +380,25 @@ def test_an_existing_cohort_and_its_calendar_are_reused_and_reviews_go_to_the_so
             "WeeklyReports/camp/02_Bob/[WeeklyReport]2025.3.4~2025.3.17.md": report_text(
                 "Bob", review="继续加油"
             ),
+            # a year typed wrong in both dates: far from every period
+            "WeeklyReports/camp/02_Bob/[WeeklyReport]2021.3.18~2021.3.31.md": report_text("B"),
         },
     )
     result = run_json(str(repo.path))
     assert list(camp.cohort.periods.values_list("number", "starts_on", "ends_on")) == periods_before
     assert result["cohorts"][0]["slug"] == "camp"
-    assert {r["period"] for r in result["reports"]} == {1}
+    assert {r["path"].rsplit("/", 1)[1]: r["period"] for r in result["reports"]} == {
+        "[WeeklyReport]2025.03.03~2025.03.16.md": 1,
+        "[WeeklyReport]2025.3.4~2025.3.17.md": 1,
+        "[WeeklyReport]2021.3.18~2021.3.31.md": None,
+    }
+    assert result["anomalies"] == [
+        {
+            "path": "WeeklyReports/camp/02_Bob/[WeeklyReport]2021.3.18~2021.3.31.md",
+            "problem": "no period of 护航计划 测试营 matches it; the report was not imported",
+        }
+    ]
+    assert Report.objects.filter(student=camp.bob).count() == 1
     assert Review.objects.get(report__student=camp.alice).mentor == camp.mentor_a
     assert Review.objects.get(report__student=camp.bob).mentor is None
 
