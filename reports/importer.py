@@ -346,7 +346,9 @@ def _students(logins: set[str], result: ImportResult) -> dict[str, User]:
     for key in sorted(wanted.keys() - users.keys()):
         login = wanted[key]
         username, n = login, 1
-        while username.lower() in taken:
+        while username.lower() in taken or (
+            n > 1 and User.objects.filter(username__iexact=username).exists()
+        ):
             n += 1
             username = f"{login}-{n}"
         taken.add(username.lower())

@@ -339,6 +339,9 @@ def test_cohorts_merge_case_insensitively_and_a_report_twice_is_one_report(repo)
         },
     )
     existing = UserFactory(username="ann", github_login="ANN-dev")
+    # usernames are not logins: ben0's and its first fallback are taken by others
+    UserFactory(username="ben0", github_login="someone-else")
+    UserFactory(username="BEN0-2", github_login="someone-more")
     result = run_json(str(repo.path))
     assert [c["slug"] for c in result["cohorts"]] == ["camp-2nd"]
     assert result["cohorts"][0]["name"] == "Camp_2nd"
@@ -360,6 +363,7 @@ def test_cohorts_merge_case_insensitively_and_a_report_twice_is_one_report(repo)
     }
     assert all(p.startswith("duplicate: same student and period as") for p in problems.values())
     assert User.objects.filter(github_login__iexact="ann-dev").count() == 1
+    assert User.objects.get(github_login="ben0").username == "ben0-3"
 
 
 @pytest.mark.django_db
