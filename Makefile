@@ -6,7 +6,7 @@ PORT ?= 8000
 CAMP_VAR_DIR ?= $(CURDIR)/var
 export PORT CAMP_VAR_DIR
 
-.PHONY: run test lint install install-test migrate demo messages bench clean
+.PHONY: run test lint install install-test migrate demo messages bench bench-import clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -51,6 +51,11 @@ lint: install-test
 messages: install
 	DEBUG=1 $(BIN)/python manage.py makemessages -l zh_Hans --no-obsolete --ignore '.venv/*' --ignore 'tests/*' --ignore 'bench/*'
 	DEBUG=1 $(BIN)/python manage.py compilemessages -l zh_Hans --ignore '.venv/*'
+
+# Full import of the real camp bundle into an empty PostgreSQL database, then a no-op rerun.
+bench-import: export SECRET_KEY ?= insecure-key-for-bench-only
+bench-import: install
+	$(BIN)/python bench/import_repo.py
 
 clean:
 	rm -rf var staticfiles .pytest_cache
