@@ -3,6 +3,8 @@ from celery import shared_task
 from camp.models import Cohort
 from reports.github.client import RateLimited
 from reports.github.sync import run_sync
+from reports.github.webhooks import process_delivery
+from reports.models import WebhookDelivery
 from reports.periods import ensure_periods
 
 
@@ -33,3 +35,15 @@ def sync_github_all() -> int:
     for cohort_id in cohort_ids:
         sync_github_cohort.delay(cohort_id)
     return len(cohort_ids)
+
+
+@shared_task(bind=True, ignore_result=True, max_retries=None)
+def process_github_delivery(self, delivery_id: int) -> dict | None:
+    """Apply a stored webhook delivery; a redelivered task finds it processed."""
+    delivery = WebhookDelivery.objects.filter(pk=delivery_id).first()
+    if delivery is None:
+        return None
+    try:
+        return process_delivery(delivery)
+    except RateLimited as exc:
+        raise self.retry(eta=exc.retry_at, exc=exc) from exc

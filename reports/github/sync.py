@@ -141,7 +141,7 @@ def period_for_issue_title(cohort: Cohort, title: str) -> Period | None:
     return match_claimed_range(list(cohort.periods.all()), claimed.start, claimed.end)
 
 
-def _link_summary_issue(period: Period, issue: dict) -> None:
+def link_summary_issue(period: Period, issue: dict) -> None:
     if period.summary_issue_number != issue["number"]:
         period.summary_issue_number = issue["number"]
         period.summary_issue_url = issue["html_url"]
@@ -159,6 +159,10 @@ def apply_comment(
         result.ignored_comments += 1
         return
     record = GitHubComment.objects.filter(comment_id=comment["id"]).first()
+    if record is not None and record.cohort_id != cohort.pk:
+        # Two cohorts on one repository and an unknown login: the first keeps it.
+        result.ignored_comments += 1
+        return
     student = roster.student(login) or (record.student if record else None)
     if student is None and roster.is_sibling(login):
         result.ignored_comments += 1
@@ -268,7 +272,7 @@ def apply_issue_comments(
     if period is None:
         return
     result.summary_issues += 1
-    _link_summary_issue(period, issue)
+    link_summary_issue(period, issue)
     ordered = sorted(comments, key=lambda c: (c["created_at"], c["id"]))
     for comment in ordered:
         apply_comment(cohort, period, comment, roster, result)
