@@ -154,6 +154,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "reports.tasks.sync_github_all",
         "schedule": env.float("GITHUB_SYNC_SECONDS", default=600.0),
     },
+    "github-publish-summaries": {
+        "task": "reports.tasks.publish_summaries",
+        "schedule": env.float("GITHUB_PUBLISH_SECONDS", default=600.0),
+    },
 }
 # How long a worker heartbeat stays fresh for /healthz.
 HEARTBEAT_STALE_AFTER = 300

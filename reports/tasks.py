@@ -1,11 +1,22 @@
+import logging
+
 from celery import shared_task
+from django.utils import timezone
 
 from camp.models import Cohort
 from reports.github.client import RateLimited
-from reports.github.sync import run_sync
+from reports.github.publish import (
+    CannotPublish,
+    SummaryUnavailable,
+    periods_to_keep_current,
+    publish_summary,
+)
+from reports.github.sync import run_sync, sync_lock
 from reports.github.webhooks import process_delivery
 from reports.models import WebhookDelivery
 from reports.periods import ensure_periods
+
+logger = logging.getLogger(__name__)
 
 
 @shared_task(ignore_result=True)
@@ -47,3 +58,33 @@ def process_github_delivery(self, delivery_id: int) -> dict | None:
         return process_delivery(delivery)
     except RateLimited as exc:
         raise self.retry(eta=exc.retry_at, exc=exc) from exc
+
+
+@shared_task(bind=True, ignore_result=True, max_retries=None)
+def publish_cohort_summaries(self, cohort_id: int) -> list[dict]:
+    """Keep the summary issues of a cohort's recent periods current; each write
+    happens only when the text changed."""
+    cohort = Cohort.objects.filter(pk=cohort_id).exclude(github_repo="").first()
+    if cohort is None:
+        return []
+    results = []
+    with sync_lock(f"publish:{cohort.pk}") as acquired:
+        if not acquired:
+            return []
+        for period in periods_to_keep_current(cohort, timezone.now()):
+            try:
+                results.append(publish_summary(cohort, period).as_dict())
+            except RateLimited as exc:
+                raise self.retry(eta=exc.retry_at, exc=exc) from exc
+            except (CannotPublish, SummaryUnavailable) as exc:
+                logger.info("summary of %s #%s not published: %s", cohort.slug, period.number, exc)
+    return results
+
+
+@shared_task(ignore_result=True)
+def publish_summaries() -> int:
+    """Scheduled by beat: one publishing task per cohort linked to GitHub."""
+    cohort_ids = list(Cohort.objects.exclude(github_repo="").values_list("pk", flat=True))
+    for cohort_id in cohort_ids:
+        publish_cohort_summaries.delay(cohort_id)
+    return len(cohort_ids)
