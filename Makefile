@@ -6,7 +6,7 @@ PORT ?= 8000
 CAMP_VAR_DIR ?= $(CURDIR)/var
 export PORT CAMP_VAR_DIR
 
-.PHONY: run test lint install install-test migrate demo messages bench clean
+.PHONY: run test lint install install-test migrate demo messages bench bench-github clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -54,3 +54,7 @@ messages: install
 
 clean:
 	rm -rf var staticfiles .pytest_cache
+
+# GitHub sync against the fake GitHub server: requests, rate-limit units, webhook latency.
+bench-github: install-test
+	$(BIN)/python bench/github_sync.py
