@@ -1,6 +1,7 @@
 import logging
 
 from celery import shared_task
+from django.db import IntegrityError
 from django.utils import timezone
 
 from camp.models import Cohort
@@ -58,6 +59,9 @@ def process_github_delivery(self, delivery_id: int) -> dict | None:
         return process_delivery(delivery)
     except RateLimited as exc:
         raise self.retry(eta=exc.retry_at, exc=exc) from exc
+    except IntegrityError as exc:
+        # A poll inserted the same comment at the same moment: try again shortly.
+        raise self.retry(countdown=5, max_retries=3, exc=exc) from exc
 
 
 @shared_task(bind=True, ignore_result=True, max_retries=None)

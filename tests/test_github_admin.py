@@ -12,6 +12,11 @@ SECRET_TOKEN = "ghp_very_secret_token_value"
 AT = datetime.datetime(2025, 3, 16, 10, tzinfo=datetime.UTC)
 
 
+@pytest.fixture(autouse=True)
+def _english(client):
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+
+
 @pytest.fixture
 def github_admin_camp(camp):
     camp.cohort.github_repo = "pfcc/camp"

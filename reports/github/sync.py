@@ -42,7 +42,7 @@ from reports.models import (
     Source,
 )
 from reports.parsing import mentor_review, normalize_text, parse_claimed_range
-from reports.periods import match_claimed_range, submission_period
+from reports.periods import match_claimed_range, overlap_days, submission_period
 from reports.submissions import save_report
 
 logger = logging.getLogger(__name__)
@@ -138,7 +138,13 @@ def period_for_issue_title(cohort: Cohort, title: str) -> Period | None:
     claimed = parse_claimed_range(title, default_year=cohort.starts_on.year)
     if claimed.start is None:
         return None
-    return match_claimed_range(list(cohort.periods.all()), claimed.start, claimed.end)
+    start, end = sorted([claimed.start, claimed.end or claimed.start])
+    period = match_claimed_range(list(cohort.periods.all()), start, end)
+    # Camps share repositories: an issue of a sibling cohort just after ours
+    # must not land in our last period, so the title has to overlap the period.
+    if period is None or overlap_days(period, start, end) == 0:
+        return None
+    return period
 
 
 def link_summary_issue(period: Period, issue: dict) -> None:
@@ -559,9 +565,11 @@ def run_sync(cohort: Cohort, *, client: GitHubClient | None = None) -> SyncResul
         GitHubSettings.objects.filter(pk=state.pk).update(last_sync_started_at=started)
         try:
             result = sync_cohort(cohort, client=client)
-        except GitHubError as exc:
+        except Exception as exc:  # recorded for the admin whatever it was, then re-raised
             GitHubSettings.objects.filter(pk=state.pk).update(
-                last_sync_finished_at=timezone.now(), last_sync_ok=False, last_sync_error=str(exc)
+                last_sync_finished_at=timezone.now(),
+                last_sync_ok=False,
+                last_sync_error=f"{exc.__class__.__name__}: {exc}",
             )
             raise
         GitHubSettings.objects.filter(pk=state.pk).update(
