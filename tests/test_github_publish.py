@@ -10,6 +10,8 @@ import pytest
 import time_machine
 from django.core.cache import cache
 from django.core.management import CommandError, call_command
+from hypothesis import given
+from hypothesis import strategies as st
 
 from reports.github.publish import END_MARKER, START_MARKER, with_summary
 from reports.models import GitHubSettings
@@ -52,6 +54,19 @@ def test_with_summary_keeps_the_rest_of_the_body():
     again = with_summary(body + "\n\n结尾", "- [x] @bob")
     assert again == f"TA 的说明\n\n{START_MARKER}\n- [x] @bob\n{END_MARKER}\n\n结尾"
     assert with_summary("", "x") == f"{START_MARKER}\nx\n{END_MARKER}"
+
+
+@given(
+    body=st.text(alphabet=st.characters(blacklist_characters="\r\ufeff"), max_size=200),
+    first=st.text(min_size=1, max_size=80),
+    second=st.text(min_size=1, max_size=80),
+)
+def test_with_summary_property_idempotent_and_keeps_the_rest(body, first, second):
+    once = with_summary(body, first)
+    assert with_summary(once, first) == once  # so a rerun writes nothing
+    replaced = with_summary(once, second)
+    assert replaced == with_summary(body, second)
+    assert replaced.count(START_MARKER) == 1
 
 
 def test_publish_finds_issue_writes_once(publish_camp, fake_github, capsys):

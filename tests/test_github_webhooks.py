@@ -8,6 +8,8 @@ import json
 import uuid
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from camp.celery import app as celery_app
 from reports.github.webhooks import signature_is_valid
@@ -259,3 +261,14 @@ def test_malformed_handled_payload_marks_delivery_failed(
         assert deliver(client, "issue_comment", {"action": "created"}).status_code == 200
     delivery = WebhookDelivery.objects.get()
     assert delivery.status == WebhookDelivery.Status.FAILED and "KeyError" in delivery.error
+
+
+@given(secret=st.text(min_size=1, max_size=40), body=st.binary(max_size=300), data=st.data())
+def test_signature_property_signed_passes_any_change_fails(secret, body, data):
+    signature = "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+    assert signature_is_valid(secret, body, signature)
+    if body:
+        index = data.draw(st.integers(min_value=0, max_value=len(body) - 1))
+        flipped = body[:index] + bytes([body[index] ^ 1]) + body[index + 1 :]
+        assert not signature_is_valid(secret, flipped, signature)
+    assert not signature_is_valid(secret + "x", body, signature)

@@ -13,7 +13,7 @@ import datetime
 import email.utils
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Protocol
 from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 
@@ -93,7 +93,6 @@ class RequestLog:
     requests: int = 0
     not_modified: int = 0
     rate_limit_remaining: int | None = None
-    urls: list[str] = field(default_factory=list)
 
     @property
     def units(self) -> int:
@@ -215,7 +214,6 @@ class GitHubClient:
                 self._sleep(RETRY_BACKOFF_SECONDS[attempt])
                 continue
             self.log.requests += 1
-            self.log.urls.append(f"{method} {url} {response.status_code}")
             remaining = response.headers.get("x-ratelimit-remaining")
             if remaining is not None and remaining.isdigit():
                 self.log.rate_limit_remaining = int(remaining)

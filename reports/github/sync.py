@@ -65,6 +65,7 @@ class SyncResult:
     requests: int = 0
     not_modified: int = 0
     rate_limit_units: int = 0
+    rate_limit_remaining: int | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -535,6 +536,7 @@ def sync_cohort(cohort: Cohort, *, client: GitHubClient | None = None) -> SyncRe
         result.requests = client.log.requests
         result.not_modified = client.log.not_modified
         result.rate_limit_units = client.log.units
+        result.rate_limit_remaining = client.log.rate_limit_remaining
         if own_client:
             client.close()
     return result
