@@ -6,7 +6,7 @@ PORT ?= 8000
 CAMP_VAR_DIR ?= $(CURDIR)/var
 export PORT CAMP_VAR_DIR
 
-.PHONY: run test lint install install-test migrate demo messages bench bench-import clean
+.PHONY: run test lint install install-test migrate demo messages bench bench-import clean bench-github
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -59,3 +59,7 @@ bench-import: install
 
 clean:
 	rm -rf var staticfiles .pytest_cache
+
+# GitHub sync against the fake GitHub server: requests, rate-limit units, webhook latency.
+bench-github: install-test
+	$(BIN)/python bench/github_sync.py

@@ -149,6 +149,15 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BEAT_SCHEDULE = {
     "heartbeat": {"task": "camp.tasks.heartbeat", "schedule": 30.0},
     "extend-calendars": {"task": "reports.tasks.extend_calendars", "schedule": 6 * 3600.0},
+    # Copied into django-celery-beat's table on beat's start: editable in the admin.
+    "github-sync": {
+        "task": "reports.tasks.sync_github_all",
+        "schedule": env.float("GITHUB_SYNC_SECONDS", default=600.0),
+    },
+    "github-publish-summaries": {
+        "task": "reports.tasks.publish_summaries",
+        "schedule": env.float("GITHUB_PUBLISH_SECONDS", default=600.0),
+    },
 }
 # How long a worker heartbeat stays fresh for /healthz.
 HEARTBEAT_STALE_AFTER = 300

@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from reports.github import admin as github_admin  # noqa: F401 (registers the GitHub admin)
 from reports.markdown import render_markdown
 from reports.models import Allowance, Period, Report, Review, Revision
 

@@ -198,3 +198,192 @@ class Allowance(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} · {self.student} · {self.period}"
+
+
+# ---------------------------------------------------------------- GitHub
+
+
+class GitHubSettings(models.Model):
+    """A cohort's GitHub link: its own token and the state of its last sync.
+
+    The token lives here, not in the cohort's templates, and the admin never
+    renders it back (it shows only whether one is set).
+    """
+
+    cohort = models.OneToOneField(Cohort, on_delete=models.CASCADE, related_name="github")
+    token = models.CharField(
+        _("GitHub token"),
+        max_length=255,
+        blank=True,
+        help_text=_("Used instead of GITHUB_TOKEN for this cohort. Never shown again."),
+    )
+    create_summary_issues = models.BooleanField(
+        _("create missing summary issues"),
+        default=False,
+        help_text=_("Publishing a period summary may open the period's summary issue."),
+    )
+    last_sync_started_at = models.DateTimeField(_("last sync started"), null=True, blank=True)
+    last_sync_finished_at = models.DateTimeField(_("last sync finished"), null=True, blank=True)
+    last_sync_ok = models.BooleanField(_("last sync succeeded"), null=True, blank=True)
+    last_sync_result = models.JSONField(_("last sync result"), default=dict, blank=True)
+    last_sync_error = models.TextField(_("last sync error"), blank=True)
+
+    class Meta:
+        verbose_name = _("GitHub settings")
+        verbose_name_plural = _("GitHub settings")
+
+    def __str__(self) -> str:
+        return f"GitHub · {self.cohort.slug}"
+
+
+class GitHubETag(models.Model):
+    """The last answer to one polled URL: its ETag, data and next page.
+
+    In the database so that every worker process asks GitHub conditionally.
+    """
+
+    url = models.CharField(_("URL"), max_length=1000, unique=True)
+    etag = models.CharField(_("ETag"), max_length=200)
+    data = models.JSONField(_("data"))
+    next_url = models.CharField(_("next page"), max_length=1000, blank=True)
+    fetched_at = models.DateTimeField(_("fetched at"))
+
+    class Meta:
+        verbose_name = _("GitHub ETag")
+        verbose_name_plural = _("GitHub ETags")
+
+    def __str__(self) -> str:
+        return self.url
+
+
+class GitHubPullRequest(models.Model):
+    """A pull request touching the cohort's report files, as last seen."""
+
+    class State(models.TextChoices):
+        OPEN = "open", _("Open")
+        MERGED = "merged", _("Merged")
+        CLOSED = "closed", _("Closed unmerged")
+
+    cohort = models.ForeignKey(Cohort, on_delete=models.CASCADE, related_name="pull_requests")
+    number = models.PositiveIntegerField(_("number"))
+    html_url = models.URLField(_("URL"), max_length=500)
+    author_login = models.CharField(_("author"), max_length=100)
+    state = models.CharField(_("state"), max_length=10, choices=State.choices)
+    head_sha = models.CharField(_("head commit"), max_length=40, blank=True)
+    merge_commit_sha = models.CharField(_("merge commit"), max_length=40, blank=True)
+    merged_at = models.DateTimeField(_("merged at"), null=True, blank=True)
+    report_paths = models.JSONField(_("report files"), default=list, blank=True)
+    ingested_sha = models.CharField(
+        _("ingested commit"),
+        max_length=40,
+        blank=True,
+        help_text=_("The merge commit whose report files became reports."),
+    )
+    students = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, blank=True, related_name="github_pull_requests"
+    )
+
+    class Meta:
+        ordering = ["cohort", "-number"]
+        verbose_name = _("pull request")
+        verbose_name_plural = _("pull requests")
+        constraints = [
+            models.UniqueConstraint(fields=["cohort", "number"], name="unique_cohort_pull")
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.number} · {self.cohort.slug}"
+
+
+class GitHubComment(models.Model):
+    """A summary-issue comment by someone who is not staff, and what became of it.
+
+    With a student, it feeds that student's report (applied_version says which
+    edit was written last, so a replayed page or a webhook racing a poll adds
+    nothing). Without one, the login is unknown to the roster: the comment is
+    kept for a TA to map, never dropped.
+    """
+
+    cohort = models.ForeignKey(Cohort, on_delete=models.CASCADE, related_name="github_comments")
+    period = models.ForeignKey(Period, on_delete=models.CASCADE, related_name="github_comments")
+    comment_id = models.BigIntegerField(_("comment id"), unique=True)
+    login = models.CharField(_("GitHub login"), max_length=100)
+    body = models.TextField(_("body"), blank=True)
+    html_url = models.URLField(_("URL"), max_length=500)
+    commented_at = models.DateTimeField(_("commented at"))
+    edited_at = models.DateTimeField(_("edited at"))
+    deleted_at = models.DateTimeField(_("deleted at the source"), null=True, blank=True)
+    student = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="github_comments",
+        verbose_name=_("student"),
+    )
+    applied_version = models.DateTimeField(_("applied version"), null=True, blank=True)
+    mapped_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("mapped by"),
+    )
+    mapped_at = models.DateTimeField(_("mapped at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-commented_at"]
+        verbose_name = _("GitHub comment")
+        verbose_name_plural = _("GitHub comments")
+        indexes = [models.Index(fields=["cohort", "student"])]
+
+    def __str__(self) -> str:
+        return f"@{self.login} · {self.cohort.slug} #{self.comment_id}"
+
+
+class UnmatchedCommentManager(models.Manager):
+    def get_queryset(self):
+        return super().get_queryset().filter(student=None)
+
+
+class UnmatchedComment(GitHubComment):
+    """The TA's list: comments by logins the roster does not know."""
+
+    objects = UnmatchedCommentManager()
+
+    class Meta:
+        proxy = True
+        verbose_name = _("unmatched comment")
+        verbose_name_plural = _("unmatched comments")
+
+
+class WebhookDelivery(models.Model):
+    """One GitHub webhook delivery, stored once by its X-GitHub-Delivery id."""
+
+    class Status(models.TextChoices):
+        RECEIVED = "received", _("Received")
+        PROCESSED = "processed", _("Processed")
+        IGNORED = "ignored", _("Ignored")
+        FAILED = "failed", _("Failed")
+
+    delivery_id = models.CharField(_("delivery id"), max_length=100, unique=True)
+    event = models.CharField(_("event"), max_length=50)
+    action = models.CharField(_("action"), max_length=50, blank=True)
+    repository = models.CharField(_("repository"), max_length=200, blank=True)
+    payload = models.JSONField(_("payload"))
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.RECEIVED
+    )
+    result = models.JSONField(_("result"), default=dict, blank=True)
+    error = models.TextField(_("error"), blank=True)
+    received_at = models.DateTimeField(_("received at"), auto_now_add=True)
+    processed_at = models.DateTimeField(_("processed at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-received_at"]
+        verbose_name = _("webhook delivery")
+        verbose_name_plural = _("webhook deliveries")
+
+    def __str__(self) -> str:
+        return f"{self.event} {self.delivery_id}"

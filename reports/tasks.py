@@ -1,10 +1,94 @@
+import logging
+
 from celery import shared_task
+from django.db import IntegrityError
+from django.utils import timezone
 
 from camp.models import Cohort
+from reports.github.client import RateLimited
+from reports.github.publish import (
+    CannotPublish,
+    SummaryUnavailable,
+    periods_to_keep_current,
+    publish_summary,
+)
+from reports.github.sync import run_sync, sync_lock
+from reports.github.webhooks import process_delivery
+from reports.models import WebhookDelivery
 from reports.periods import ensure_periods
+
+logger = logging.getLogger(__name__)
 
 
 @shared_task(ignore_result=True)
 def extend_calendars() -> int:
     """Open-ended cohorts grow new periods as time passes."""
     return sum(ensure_periods(cohort) for cohort in Cohort.objects.all())
+
+
+@shared_task(bind=True, ignore_result=True, max_retries=None)
+def sync_github_cohort(self, cohort_id: int) -> dict | None:
+    """Poll one cohort's repository. A rate limit reschedules the task for when
+    GitHub allows it again; the worker never sleeps on it."""
+    cohort = Cohort.objects.filter(pk=cohort_id).exclude(github_repo="").first()
+    if cohort is None:
+        return None
+    try:
+        result = run_sync(cohort)
+    except RateLimited as exc:
+        raise self.retry(eta=exc.retry_at, exc=exc) from exc
+    return result.as_dict() if result is not None else None
+
+
+@shared_task(ignore_result=True)
+def sync_github_all() -> int:
+    """Scheduled by beat: one sync task per cohort linked to GitHub."""
+    cohort_ids = list(Cohort.objects.exclude(github_repo="").values_list("pk", flat=True))
+    for cohort_id in cohort_ids:
+        sync_github_cohort.delay(cohort_id)
+    return len(cohort_ids)
+
+
+@shared_task(bind=True, ignore_result=True, max_retries=None)
+def process_github_delivery(self, delivery_id: int) -> dict | None:
+    """Apply a stored webhook delivery; a redelivered task finds it processed."""
+    delivery = WebhookDelivery.objects.filter(pk=delivery_id).first()
+    if delivery is None:
+        return None
+    try:
+        return process_delivery(delivery)
+    except RateLimited as exc:
+        raise self.retry(eta=exc.retry_at, exc=exc) from exc
+    except IntegrityError as exc:
+        # A poll inserted the same comment at the same moment: try again shortly.
+        raise self.retry(countdown=5, max_retries=3, exc=exc) from exc
+
+
+@shared_task(bind=True, ignore_result=True, max_retries=None)
+def publish_cohort_summaries(self, cohort_id: int) -> list[dict]:
+    """Keep the summary issues of a cohort's recent periods current; each write
+    happens only when the text changed."""
+    cohort = Cohort.objects.filter(pk=cohort_id).exclude(github_repo="").first()
+    if cohort is None:
+        return []
+    results = []
+    with sync_lock(f"publish:{cohort.pk}") as acquired:
+        if not acquired:
+            return []
+        for period in periods_to_keep_current(cohort, timezone.now()):
+            try:
+                results.append(publish_summary(cohort, period).as_dict())
+            except RateLimited as exc:
+                raise self.retry(eta=exc.retry_at, exc=exc) from exc
+            except (CannotPublish, SummaryUnavailable) as exc:
+                logger.info("summary of %s #%s not published: %s", cohort.slug, period.number, exc)
+    return results
+
+
+@shared_task(ignore_result=True)
+def publish_summaries() -> int:
+    """Scheduled by beat: one publishing task per cohort linked to GitHub."""
+    cohort_ids = list(Cohort.objects.exclude(github_repo="").values_list("pk", flat=True))
+    for cohort_id in cohort_ids:
+        publish_cohort_summaries.delay(cohort_id)
+    return len(cohort_ids)
