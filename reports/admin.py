@@ -1,14 +1,150 @@
-from django.contrib import admin
+"""The admin is where mentors review: a queue of their students' reports, the
+report rendered, an inline form for a review, and a bulk "LGTM".
 
+Every queryset here goes through reports.access, so a report (or period, or
+excuse) outside the user's scope is not found (404) by any admin view, search
+or autocomplete. Writes go through reports.reviews.
+"""
+
+from __future__ import annotations
+
+import datetime
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.db.models import (
+    BooleanField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+)
+from django.db.models.functions import Coalesce
+from django.http import Http404, HttpRequest
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from camp.models import Membership, Project, Role, User
+from reports.access import admin_reports, managed_cohorts, reviewable_reports
 from reports.markdown import render_markdown
 from reports.models import Allowance, Period, Report, Review, Revision
+from reports.reviews import add_review, approve_reports
+
+UNREVIEWED = "unreviewed"
+
+
+class NotFoundOutsideScopeMixin:
+    """Objects outside get_queryset are 404, not Django's redirect to the index,
+    so that typing another mentor's report id looks like a wrong id."""
+
+    def get_object(self, request: HttpRequest, object_id: str, from_field: str | None = None):
+        obj = super().get_object(request, object_id, from_field)
+        if obj is None:
+            raise Http404
+        return obj
 
 
 @admin.register(Period)
-class PeriodAdmin(admin.ModelAdmin):
+class PeriodAdmin(NotFoundOutsideScopeMixin, admin.ModelAdmin):
     list_display = ["cohort", "number", "starts_on", "ends_on", "due_at"]
-    list_filter = ["cohort"]
+    list_filter = [("cohort", admin.RelatedOnlyFieldListFilter)]
     ordering = ["cohort", "number"]
+    search_fields = ["cohort__slug", "cohort__name"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Period]:
+        return (
+            super()
+            .get_queryset(request)
+            .filter(cohort__in=managed_cohorts(request.user))
+            .select_related("cohort")
+        )
+
+
+def _queue(reports: QuerySet[Report]) -> QuerySet[Report]:
+    """The review queue's columns as annotations: one query for the whole page."""
+    latest_review = Review.objects.filter(report=OuterRef("pk")).order_by("-created_at", "-id")
+    extension = Allowance.objects.filter(
+        student=OuterRef("student"), period=OuterRef("period"), kind=Allowance.Kind.EXTENSION
+    )
+    project = Membership.objects.filter(
+        user=OuterRef("student"), cohort=OuterRef("period__cohort"), role=Role.STUDENT
+    )
+    return (
+        reports.select_related("student", "period", "period__cohort")
+        .annotate(
+            has_review=Exists(Review.objects.filter(report=OuterRef("pk"))),
+            latest_verdict=Subquery(latest_review.values("verdict")[:1]),
+            project_title=Subquery(project.values("project__title")[:1]),
+            effective_due_at=Coalesce(
+                Subquery(extension.values("extended_due_at")[:1]), F("period__due_at")
+            ),
+        )
+        .annotate(
+            is_late=ExpressionWrapper(
+                Q(submitted_at__gt=F("effective_due_at")), output_field=BooleanField()
+            )
+        )
+    )
+
+
+class ReviewStatusFilter(admin.SimpleListFilter):
+    title = _("review status")
+    parameter_name = "review"
+
+    def lookups(self, request, model_admin):
+        return [(UNREVIEWED, _("Waiting for review")), *Review.Verdict.choices]
+
+    def queryset(self, request, queryset):
+        if self.value() == UNREVIEWED:
+            return queryset.filter(has_review=False)
+        if self.value() in Review.Verdict.values:
+            return queryset.filter(latest_verdict=self.value())
+        return queryset
+
+
+class LateFilter(admin.SimpleListFilter):
+    title = _("late")
+    parameter_name = "late"
+
+    def lookups(self, request, model_admin):
+        return [("yes", _("Late")), ("no", _("On time"))]
+
+    def queryset(self, request, queryset):
+        if self.value() in ("yes", "no"):
+            return queryset.filter(is_late=self.value() == "yes")
+        return queryset
+
+
+class ProjectFilter(admin.SimpleListFilter):
+    title = _("project")
+    parameter_name = "project"
+
+    def lookups(self, request, model_admin):
+        cohorts = admin_reports(request.user).values("period__cohort")
+        return [
+            (str(project.pk), f"{project.cohort.slug} · {project.title}")
+            for project in Project.objects.filter(cohort__in=cohorts).select_related("cohort")
+        ]
+
+    def queryset(self, request, queryset):
+        if not self.value() or not self.value().isdigit():
+            return queryset
+        return queryset.filter(
+            Exists(
+                Membership.objects.filter(
+                    user=OuterRef("student"),
+                    cohort=OuterRef("period__cohort"),
+                    role=Role.STUDENT,
+                    project_id=int(self.value()),
+                )
+            )
+        )
 
 
 class RevisionInline(admin.TabularInline):
@@ -17,33 +153,321 @@ class RevisionInline(admin.TabularInline):
     can_delete = False
     fields = ["created_at", "source", "author", "body"]
     readonly_fields = fields
+    verbose_name_plural = _("revisions (every version the student saved)")
 
     def has_add_permission(self, request, obj=None) -> bool:
         return False
 
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
 
 class ReviewInline(admin.StackedInline):
+    """Earlier reviews, read-only for everyone (a review is a record; to change
+    one's mind, post another), and one empty form for a new review."""
+
     model = Review
-    extra = 0
-    fields = ["mentor", "verdict", "body", "created_at"]
+    extra = 1
+    max_num = None
+    can_delete = False
+    fields = ["reviewer", "created_at", "rendered_body", "verdict", "body"]
+    readonly_fields = ["reviewer", "created_at", "rendered_body"]
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return (
+            obj is not None
+            and super().has_add_permission(request, obj)
+            and reviewable_reports(request.user).filter(pk=obj.pk).exists()
+        )
+
+    @admin.display(description=_("reviewer"))
+    def reviewer(self, review: Review) -> str:
+        if review.pk is None:
+            return "-"
+        return review.mentor.name if review.mentor else _("unknown (imported)")
+
+    @admin.display(description=_("review"))
+    def rendered_body(self, review: Review) -> str:
+        return render_markdown(review.body) if review.pk else "-"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("mentor")
 
 
 @admin.register(Report)
-class ReportAdmin(admin.ModelAdmin):
-    list_display = ["student", "period", "status", "submitted_at", "source"]
-    list_filter = ["period__cohort", "status", "source"]
-    search_fields = ["student__github_login", "student__display_name"]
-    list_select_related = ["student", "period", "period__cohort"]
-    readonly_fields = ["rendered"]
+class ReportAdmin(NotFoundOutsideScopeMixin, admin.ModelAdmin):
+    list_display = [
+        "student_login",
+        "student_name",
+        "project",
+        "period",
+        "submitted",
+        "review_status",
+        "days_waiting",
+        "source",
+    ]
+    list_display_links = ["student_login", "student_name"]
+    list_filter = [
+        ("period__cohort", admin.RelatedOnlyFieldListFilter),
+        ("period", admin.RelatedOnlyFieldListFilter),
+        ProjectFilter,
+        ReviewStatusFilter,
+        LateFilter,
+        "source",
+    ]
+    search_fields = ["student__github_login", "student__username", "student__display_name"]
+    fields = [
+        "student_login",
+        "student_name",
+        "project",
+        "period_label",
+        "status",
+        "submitted",
+        "source",
+        "source_url",
+        "rendered",
+    ]
+    readonly_fields = fields
     inlines = [ReviewInline, RevisionInline]
+    actions = ["approve_selected"]
+    list_per_page = 50
 
-    @admin.display(description="rendered")
-    def rendered(self, obj: Report):
-        return render_markdown(obj.body)
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Report]:
+        return _queue(admin_reports(request.user))
+
+    def get_ordering(self, request: HttpRequest) -> list[str]:
+        # Unreviewed first, then the longest waiting (an annotation, hence not `ordering`).
+        return ["has_review", "submitted_at", "pk"]
+
+    # Nobody edits a report body here: bodies are written by their student
+    # through reports.submissions (which keeps the revisions). "Change" on this
+    # admin means "may post a review", which is the add_review permission on a
+    # report the user may review.
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Report | None = None) -> bool:
+        if not request.user.has_perm("reports.add_review"):
+            return False
+        return obj is None or reviewable_reports(request.user).filter(pk=obj.pk).exists()
+
+    def has_review_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("reports.add_review")
+
+    def save_model(self, request, obj, form, change) -> None:
+        # The report itself is read-only here; only the inline review is saved.
+        pass
+
+    def save_formset(self, request, form, formset, change) -> None:
+        if formset.model is not Review:
+            formset.save()
+            return
+        formset.new_objects = [
+            add_review(
+                form.instance,
+                request.user,
+                body=review_form.cleaned_data.get("body", ""),
+                verdict=review_form.cleaned_data["verdict"],
+            )
+            for review_form in formset.extra_forms
+            if review_form.has_changed() and "verdict" in review_form.cleaned_data
+        ]
+        formset.changed_objects = []
+        formset.deleted_objects = []
+
+    @admin.action(description=_("Approve selected (LGTM)"), permissions=["review"])
+    def approve_selected(self, request: HttpRequest, queryset: QuerySet[Report]) -> None:
+        reviewed, skipped = approve_reports(request.user, queryset)
+        self.message_user(
+            request,
+            ngettext(
+                "Approved %(reviewed)d report.",
+                "Approved %(reviewed)d reports.",
+                len(reviewed),
+            )
+            % {"reviewed": len(reviewed)}
+            + " "
+            + ngettext(
+                "Skipped %(skipped)d (already approved or not yours to review).",
+                "Skipped %(skipped)d (already approved or not yours to review).",
+                len(skipped),
+            )
+            % {"skipped": len(skipped)},
+            messages.SUCCESS if reviewed else messages.WARNING,
+        )
+
+    @admin.display(description=_("student"), ordering="student__github_login")
+    def student_login(self, report: Report) -> str:
+        return str(report.student)
+
+    @admin.display(description=_("name"), ordering="student__display_name")
+    def student_name(self, report: Report) -> str:
+        return report.student.name
+
+    @admin.display(description=_("project"), ordering="project_title")
+    def project(self, report: Report) -> str:
+        return report.project_title or "-"
+
+    @admin.display(description=_("period"))
+    def period_label(self, report: Report) -> str:
+        return f"{report.period.cohort.name} {report.period}"
+
+    @admin.display(description=_("submitted at"), ordering="submitted_at")
+    def submitted(self, report: Report) -> str:
+        if report.submitted_at is None:
+            return _("Draft")
+        local = timezone.localtime(report.submitted_at, report.period.cohort.tzinfo)
+        if report.is_late:
+            return format_html(
+                '{} <strong class="late-badge" title="{}">{}</strong>',
+                f"{local:%Y-%m-%d %H:%M}",
+                f"{report.effective_due_at.astimezone(report.period.cohort.tzinfo):%Y-%m-%d %H:%M}",
+                _("late"),
+            )
+        return f"{local:%Y-%m-%d %H:%M}"
+
+    @admin.display(description=_("review status"), ordering="latest_verdict")
+    def review_status(self, report: Report) -> str:
+        if not report.has_review:
+            return _("Waiting for review")
+        return Review.Verdict(report.latest_verdict).label
+
+    @admin.display(description=_("days waiting"))
+    def days_waiting(self, report: Report) -> int | str:
+        if report.has_review or report.submitted_at is None:
+            return "-"
+        return waiting_days(report.submitted_at, timezone.now())
+
+    @admin.display(description=_("report"))
+    def rendered(self, report: Report) -> str:
+        return render_markdown(report.body)
+
+
+def waiting_days(since: datetime.datetime, now: datetime.datetime) -> int:
+    return max((now - since).days, 0)
+
+
+class ReviewAddForm(forms.ModelForm):
+    class Meta:
+        model = Review
+        fields = ["report", "verdict", "body"]
+
+
+@admin.register(Review)
+class ReviewAdmin(NotFoundOutsideScopeMixin, admin.ModelAdmin):
+    """All reviews in the user's scope; a new one can be added here too, picking
+    the report by autocomplete. Reviews are never edited (post another one)."""
+
+    form = ReviewAddForm
+    list_display = ["report", "verdict", "reviewer", "created_at", "source"]
+    list_filter = [
+        "verdict",
+        "source",
+        ("report__period__cohort", admin.RelatedOnlyFieldListFilter),
+    ]
+    search_fields = ["report__student__github_login", "report__student__display_name"]
+    list_select_related = ["report__student", "report__period", "mentor"]
+    autocomplete_fields = ["report"]
+    ordering = ["-created_at", "-id"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Review]:
+        return super().get_queryset(request).filter(report__in=admin_reports(request.user))
+
+    def get_fields(self, request, obj=None):
+        if obj is None:
+            return ["report", "verdict", "body"]
+        return ["report", "verdict", "reviewer", "created_at", "source", "rendered_body"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [] if obj is None else self.get_fields(request, obj)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "report":
+            kwargs["queryset"] = reviewable_reports(request.user).select_related(
+                "student", "period"
+            )
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        # Only the superuser removes a review (spam, a wrong student).
+        return request.user.is_active and request.user.is_superuser
+
+    def save_model(self, request, obj, form, change) -> None:
+        if change:
+            raise PermissionDenied
+        review = add_review(
+            form.cleaned_data["report"],
+            request.user,
+            body=form.cleaned_data.get("body", ""),
+            verdict=form.cleaned_data["verdict"],
+        )
+        obj.pk = review.pk
+        obj.mentor = review.mentor
+        obj.created_at = review.created_at
+
+    @admin.display(description=_("reviewer"), ordering="mentor__github_login")
+    def reviewer(self, review: Review) -> str:
+        return review.mentor.name if review.mentor else _("unknown (imported)")
+
+    @admin.display(description=_("review"))
+    def rendered_body(self, review: Review) -> str:
+        return render_markdown(review.body)
+
+
+class AllowanceForm(forms.ModelForm):
+    class Meta:
+        model = Allowance
+        fields = ["student", "period", "kind", "extended_due_at", "reason"]
+
+    def clean(self):
+        cleaned = super().clean()
+        student, period = cleaned.get("student"), cleaned.get("period")
+        if (
+            student
+            and period
+            and not Membership.objects.filter(
+                user=student, cohort=period.cohort_id, role=Role.STUDENT
+            ).exists()
+        ):
+            raise forms.ValidationError(_("This student is not in the period's cohort."))
+        return cleaned
 
 
 @admin.register(Allowance)
-class AllowanceAdmin(admin.ModelAdmin):
+class AllowanceAdmin(NotFoundOutsideScopeMixin, admin.ModelAdmin):
+    """Excuses and extensions, each TA for their own cohorts."""
+
+    form = AllowanceForm
     list_display = ["student", "period", "kind", "extended_due_at", "granted_by"]
-    list_filter = ["kind", "period__cohort"]
-    autocomplete_fields = ["student", "granted_by"]
+    list_filter = ["kind", ("period__cohort", admin.RelatedOnlyFieldListFilter)]
+    list_select_related = ["student", "period", "granted_by"]
+    search_fields = ["student__github_login", "student__display_name"]
+    readonly_fields = ["granted_by"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Allowance]:
+        return (
+            super().get_queryset(request).filter(period__cohort__in=managed_cohorts(request.user))
+        )
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        cohorts = managed_cohorts(request.user)
+        if db_field.name == "period":
+            kwargs["queryset"] = Period.objects.filter(cohort__in=cohorts).select_related("cohort")
+        elif db_field.name == "student":
+            kwargs["queryset"] = User.objects.filter(
+                memberships__cohort__in=cohorts, memberships__role=Role.STUDENT
+            ).distinct()
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def save_model(self, request, obj, form, change) -> None:
+        obj.granted_by = request.user
+        super().save_model(request, obj, form, change)
