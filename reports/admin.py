@@ -24,6 +24,7 @@ from django.db.models import (
     Subquery,
 )
 from django.db.models.functions import Coalesce
+from django.forms.models import BaseInlineFormSet
 from django.http import Http404, HttpRequest
 from django.utils import timezone
 from django.utils.html import format_html
@@ -66,6 +67,10 @@ class PeriodAdmin(NotFoundOutsideScopeMixin, admin.ModelAdmin):
         )
 
 
+def _has_review() -> Exists:
+    return Exists(Review.objects.filter(report=OuterRef("pk")))
+
+
 def _queue(reports: QuerySet[Report]) -> QuerySet[Report]:
     """The review queue's columns as annotations: one query for the whole page."""
     latest_review = Review.objects.filter(report=OuterRef("pk")).order_by("-created_at", "-id")
@@ -78,7 +83,7 @@ def _queue(reports: QuerySet[Report]) -> QuerySet[Report]:
     return (
         reports.select_related("student", "period", "period__cohort")
         .annotate(
-            has_review=Exists(Review.objects.filter(report=OuterRef("pk"))),
+            has_review=_has_review(),
             latest_verdict=Subquery(latest_review.values("verdict")[:1]),
             project_title=Subquery(project.values("project__title")[:1]),
             effective_due_at=Coalesce(
@@ -151,7 +156,7 @@ class RevisionInline(admin.TabularInline):
     model = Revision
     extra = 0
     can_delete = False
-    fields = ["created_at", "source", "author", "body"]
+    fields = ["created_at", "source", "author_name", "body"]
     readonly_fields = fields
     verbose_name_plural = _("revisions (every version the student saved)")
 
@@ -161,17 +166,68 @@ class RevisionInline(admin.TabularInline):
     def has_change_permission(self, request, obj=None) -> bool:
         return False
 
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("author")
 
-class ReviewInline(admin.StackedInline):
-    """Earlier reviews, read-only for everyone (a review is a record; to change
-    one's mind, post another), and one empty form for a new review."""
+    @admin.display(description=_("author"))
+    def author_name(self, revision: Revision) -> str:
+        return revision.author.name if revision.author else "-"
+
+
+class PastReviewInline(admin.StackedInline):
+    """The reviews so far, read-only for everyone: a review is a record (the
+    student is notified of it); a mentor who changes their mind posts another."""
 
     model = Review
-    extra = 1
-    max_num = None
+    extra = 0
     can_delete = False
-    fields = ["reviewer", "created_at", "rendered_body", "verdict", "body"]
-    readonly_fields = ["reviewer", "created_at", "rendered_body"]
+    fields = ["reviewer", "created_at", "verdict", "rendered_body"]
+    readonly_fields = fields
+    verbose_name = _("review")
+    verbose_name_plural = _("reviews so far")
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("mentor")
+
+    @admin.display(description=_("reviewer"))
+    def reviewer(self, review: Review) -> str:
+        return review.mentor.name if review.mentor else _("unknown (imported)")
+
+    @admin.display(description=_("review"))
+    def rendered_body(self, review: Review) -> str:
+        return format_html('<div class="markdown-body">{}</div>', render_markdown(review.body))
+
+
+class NewReviewFormSet(BaseInlineFormSet):
+    @classmethod
+    def get_default_prefix(cls) -> str:
+        return "new_review"
+
+
+class NewReviewInline(admin.StackedInline):
+    """One empty form for a new review, offered only to those who may review
+    this report. ReportAdmin.save_formset records it through add_review."""
+
+    model = Review
+    formset = NewReviewFormSet
+    extra = 1
+    max_num = 1
+    can_delete = False
+    fields = ["verdict", "body"]
+    verbose_name = _("new review")
+    verbose_name_plural = _("write a review")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).none()
 
     def has_change_permission(self, request, obj=None) -> bool:
         return False
@@ -186,33 +242,20 @@ class ReviewInline(admin.StackedInline):
             and reviewable_reports(request.user).filter(pk=obj.pk).exists()
         )
 
-    @admin.display(description=_("reviewer"))
-    def reviewer(self, review: Review) -> str:
-        if review.pk is None:
-            return "-"
-        return review.mentor.name if review.mentor else _("unknown (imported)")
-
-    @admin.display(description=_("review"))
-    def rendered_body(self, review: Review) -> str:
-        return render_markdown(review.body) if review.pk else "-"
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).select_related("mentor")
-
 
 @admin.register(Report)
 class ReportAdmin(NotFoundOutsideScopeMixin, admin.ModelAdmin):
     list_display = [
-        "student_login",
-        "student_name",
+        "student_with_name",
         "project",
-        "period",
+        "period_label",
         "submitted",
         "review_status",
         "days_waiting",
-        "source",
     ]
-    list_display_links = ["student_login", "student_name"]
+    # Unreviewed first, then the longest waiting. An expression rather than the
+    # has_review annotation's name, which the admin's checks would not find.
+    ordering = [_has_review().asc(), "submitted_at", "pk"]
     list_filter = [
         ("period__cohort", admin.RelatedOnlyFieldListFilter),
         ("period", admin.RelatedOnlyFieldListFilter),
@@ -234,16 +277,18 @@ class ReportAdmin(NotFoundOutsideScopeMixin, admin.ModelAdmin):
         "rendered",
     ]
     readonly_fields = fields
-    inlines = [ReviewInline, RevisionInline]
+    inlines = [PastReviewInline, NewReviewInline, RevisionInline]
+
+    class Media:
+        # The admin cannot load app.css (its element rules would restyle the
+        # admin); this sheet only undoes the admin's form indents inside a report.
+        css = {"all": ["camp/admin.css"]}
+
     actions = ["approve_selected"]
     list_per_page = 50
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Report]:
         return _queue(admin_reports(request.user))
-
-    def get_ordering(self, request: HttpRequest) -> list[str]:
-        # Unreviewed first, then the longest waiting (an annotation, hence not `ordering`).
-        return ["has_review", "submitted_at", "pk"]
 
     # Nobody edits a report body here: bodies are written by their student
     # through reports.submissions (which keeps the revisions). "Change" on this
@@ -265,7 +310,7 @@ class ReportAdmin(NotFoundOutsideScopeMixin, admin.ModelAdmin):
         pass
 
     def save_formset(self, request, form, formset, change) -> None:
-        if formset.model is not Review:
+        if not isinstance(formset, NewReviewFormSet):
             formset.save()
             return
         formset.new_objects = [
@@ -306,6 +351,12 @@ class ReportAdmin(NotFoundOutsideScopeMixin, admin.ModelAdmin):
     def student_login(self, report: Report) -> str:
         return str(report.student)
 
+    @admin.display(description=_("student"), ordering="student__github_login")
+    def student_with_name(self, report: Report) -> str:
+        return format_html(
+            '{}<br><span class="quiet">{}</span>', str(report.student), report.student.name
+        )
+
     @admin.display(description=_("name"), ordering="student__display_name")
     def student_name(self, report: Report) -> str:
         return report.student.name
@@ -314,9 +365,9 @@ class ReportAdmin(NotFoundOutsideScopeMixin, admin.ModelAdmin):
     def project(self, report: Report) -> str:
         return report.project_title or "-"
 
-    @admin.display(description=_("period"))
+    @admin.display(description=_("period"), ordering="period__starts_on")
     def period_label(self, report: Report) -> str:
-        return f"{report.period.cohort.name} {report.period}"
+        return f"{report.period.cohort.slug} {report.period}"
 
     @admin.display(description=_("submitted at"), ordering="submitted_at")
     def submitted(self, report: Report) -> str:
@@ -346,7 +397,7 @@ class ReportAdmin(NotFoundOutsideScopeMixin, admin.ModelAdmin):
 
     @admin.display(description=_("report"))
     def rendered(self, report: Report) -> str:
-        return render_markdown(report.body)
+        return format_html('<div class="markdown-body">{}</div>', render_markdown(report.body))
 
 
 def waiting_days(since: datetime.datetime, now: datetime.datetime) -> int:
@@ -420,7 +471,7 @@ class ReviewAdmin(NotFoundOutsideScopeMixin, admin.ModelAdmin):
 
     @admin.display(description=_("review"))
     def rendered_body(self, review: Review) -> str:
-        return render_markdown(review.body)
+        return format_html('<div class="markdown-body">{}</div>', render_markdown(review.body))
 
 
 class AllowanceForm(forms.ModelForm):

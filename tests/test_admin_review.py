@@ -63,12 +63,16 @@ def change_url(report):
 
 def review_post(verdict="approved", body="很好", **extra):
     data = {
-        "reviews-TOTAL_FORMS": "1",
+        "new_review-TOTAL_FORMS": "1",
+        "new_review-INITIAL_FORMS": "0",
+        "new_review-MIN_NUM_FORMS": "0",
+        "new_review-MAX_NUM_FORMS": "1",
+        "new_review-0-verdict": verdict,
+        "new_review-0-body": body,
+        "reviews-TOTAL_FORMS": "0",
         "reviews-INITIAL_FORMS": "0",
         "reviews-MIN_NUM_FORMS": "0",
-        "reviews-MAX_NUM_FORMS": "1000",
-        "reviews-0-verdict": verdict,
-        "reviews-0-body": body,
+        "reviews-MAX_NUM_FORMS": "0",
         "revisions-TOTAL_FORMS": "0",
         "revisions-INITIAL_FORMS": "0",
         "revisions-MIN_NUM_FORMS": "0",
@@ -152,7 +156,7 @@ def test_review_post(client, camp, reports, who):
     before = db_state()
     # A crafted form that claims to be by mentor_b: the review is still the signer's.
     response = signed_in(client, user).post(
-        change_url(reports["alice"]), review_post(**{"reviews-0-mentor": camp.mentor_b.pk})
+        change_url(reports["alice"]), review_post(**{"new_review-0-mentor": camp.mentor_b.pk})
     )
     if CHANGE_PAGE[who] != 200:
         assert response.status_code == CHANGE_PAGE[who]
@@ -202,6 +206,11 @@ def test_inline_post_cannot_edit_an_existing_review(client, camp, reports):
     )
     response = signed_in(client, camp.mentor_a).post(change_url(reports["bob"]), data)
     assert response.status_code == 302
+    assert db_state() == before
+    # The same through the new-review form, posing as an existing row.
+    data = review_post(body="改写别人的点评", verdict="needs_changes")
+    data.update({"new_review-INITIAL_FORMS": "1", "new_review-0-id": theirs.pk})
+    client.post(change_url(reports["bob"]), data)
     assert db_state() == before
 
 
