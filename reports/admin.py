@@ -329,23 +329,16 @@ class ReportAdmin(NotFoundOutsideScopeMixin, admin.ModelAdmin):
     @admin.action(description=_("Approve selected (LGTM)"), permissions=["review"])
     def approve_selected(self, request: HttpRequest, queryset: QuerySet[Report]) -> None:
         reviewed, skipped = approve_reports(request.user, queryset)
-        self.message_user(
-            request,
-            ngettext(
-                "Approved %(reviewed)d report.",
-                "Approved %(reviewed)d reports.",
-                len(reviewed),
-            )
-            % {"reviewed": len(reviewed)}
-            + " "
-            + ngettext(
+        message = ngettext(
+            "Approved %(reviewed)d report.", "Approved %(reviewed)d reports.", len(reviewed)
+        ) % {"reviewed": len(reviewed)}
+        if skipped:
+            message += " " + ngettext(
                 "Skipped %(skipped)d (already approved or not yours to review).",
                 "Skipped %(skipped)d (already approved or not yours to review).",
                 len(skipped),
-            )
-            % {"skipped": len(skipped)},
-            messages.SUCCESS if reviewed else messages.WARNING,
-        )
+            ) % {"skipped": len(skipped)}
+        self.message_user(request, message, messages.SUCCESS if reviewed else messages.WARNING)
 
     @admin.display(description=_("student"), ordering="student__github_login")
     def student_login(self, report: Report) -> str:

@@ -505,3 +505,21 @@ def test_student_state_follows_the_review(client, camp, reports):
     with time_machine.travel(NOW + datetime.timedelta(hours=1), tick=False):
         client.post(change_url(report), review_post("approved"))
     assert state() == State.REVIEWED
+
+
+def test_bulk_action_says_how_many_it_reviewed_and_skipped(client, camp, reports):
+    ReviewFactory(report=reports["bob"], mentor=camp.mentor_b, verdict="approved")
+    client = signed_in(client, camp.ta)
+    selected = [reports[name].pk for name in ["alice", "bob", "carol"]]
+    url = reverse("admin:reports_report_changelist")
+    for language, expected in [
+        ("en", "Approved 2 reports. Skipped 1 (already approved or not yours to review)."),
+        ("zh-hans", "已通过 0 份周报。 跳过 3 份（已通过，或不归你点评）。"),
+    ]:
+        client.post("/i18n/setlang/", {"language": language, "next": url})
+        response = client.post(
+            url,
+            {"action": "approve_selected", ACTION_CHECKBOX_NAME: selected, "index": "0"},
+            follow=True,
+        )
+        assert [str(message) for message in response.context["messages"]] == [expected]
