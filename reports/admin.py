@@ -25,12 +25,13 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 from django.forms.models import BaseInlineFormSet
-from django.http import Http404, HttpRequest
+from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from camp.admin import NotFoundOutsideScopeMixin
 from camp.models import Membership, Project, Role, User
 from reports.access import admin_reports, managed_cohorts, reviewable_reports
 from reports.markdown import render_markdown
@@ -38,17 +39,6 @@ from reports.models import Allowance, Period, Report, Review, Revision
 from reports.reviews import add_review, approve_reports
 
 UNREVIEWED = "unreviewed"
-
-
-class NotFoundOutsideScopeMixin:
-    """Objects outside get_queryset are 404, not Django's redirect to the index,
-    so that typing another mentor's report id looks like a wrong id."""
-
-    def get_object(self, request: HttpRequest, object_id: str, from_field: str | None = None):
-        obj = super().get_object(request, object_id, from_field)
-        if obj is None:
-            raise Http404
-        return obj
 
 
 @admin.register(Period)
