@@ -6,7 +6,7 @@ PORT ?= 8000
 CAMP_VAR_DIR ?= $(CURDIR)/var
 export PORT CAMP_VAR_DIR
 
-.PHONY: run test lint install install-test migrate demo messages bench clean
+.PHONY: run test lint install install-test migrate demo messages bench bench-admin-queue clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -51,6 +51,10 @@ lint: install-test
 messages: install
 	DEBUG=1 $(BIN)/python manage.py makemessages -l zh_Hans --no-obsolete --ignore '.venv/*' --ignore 'tests/*' --ignore 'bench/*'
 	DEBUG=1 $(BIN)/python manage.py compilemessages -l zh_Hans --ignore '.venv/*'
+
+# The review queue in the admin with thousands of reports (throwaway test database).
+bench-admin-queue: install-test
+	$(BIN)/python bench/admin_queue.py
 
 clean:
 	rm -rf var staticfiles .pytest_cache
