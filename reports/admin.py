@@ -36,7 +36,7 @@ from camp.models import Membership, Project, Role, User
 from reports.access import admin_reports, managed_cohorts, reviewable_reports
 from reports.markdown import render_markdown
 from reports.models import Allowance, Period, Report, Review, Revision
-from reports.reviews import add_review, approve_reports
+from reports.reviews import MAX_REVIEW_LENGTH, add_review, approve_reports
 
 UNREVIEWED = "unreviewed"
 
@@ -197,6 +197,20 @@ class PastReviewInline(admin.StackedInline):
         return format_html('<div class="markdown-body">{}</div>', render_markdown(review.body))
 
 
+class NewReviewForm(forms.ModelForm):
+    body = forms.CharField(
+        label=_("review"),
+        widget=forms.Textarea(attrs={"rows": 8}),
+        required=False,
+        max_length=MAX_REVIEW_LENGTH,
+        help_text=_("Markdown."),
+    )
+
+    class Meta:
+        model = Review
+        fields = ["verdict", "body"]
+
+
 class NewReviewFormSet(BaseInlineFormSet):
     @classmethod
     def get_default_prefix(cls) -> str:
@@ -208,6 +222,7 @@ class NewReviewInline(admin.StackedInline):
     this report. ReportAdmin.save_formset records it through add_review."""
 
     model = Review
+    form = NewReviewForm
     formset = NewReviewFormSet
     extra = 1
     max_num = 1
@@ -387,7 +402,7 @@ def waiting_days(since: datetime.datetime, now: datetime.datetime) -> int:
     return max((now - since).days, 0)
 
 
-class ReviewAddForm(forms.ModelForm):
+class ReviewAddForm(NewReviewForm):
     class Meta:
         model = Review
         fields = ["report", "verdict", "body"]

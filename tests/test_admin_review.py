@@ -14,7 +14,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from reports.models import Allowance, Report, Review, Revision, Source
-from reports.reviews import add_review, approve_reports
+from reports.reviews import MAX_REVIEW_LENGTH, add_review, approve_reports
 from reports.status import State, report_state
 from tests.factories import AllowanceFactory, ReportFactory, ReviewFactory, UserFactory
 
@@ -177,6 +177,16 @@ def test_review_post_on_a_draft_adds_nothing(client, camp, reports):
     before = db_state()
     response = signed_in(client, camp.admin).post(change_url(reports["alice_draft"]), review_post())
     assert response.status_code == 403
+    assert db_state() == before
+
+
+def test_oversized_review_is_refused_with_a_message(client, camp, reports):
+    before = db_state()
+    response = signed_in(client, camp.mentor_a).post(
+        change_url(reports["alice"]), review_post(body="长" * (MAX_REVIEW_LENGTH + 1))
+    )
+    assert response.status_code == 200
+    assert response.context["inline_admin_formsets"][1].formset.errors[0]["body"]
     assert db_state() == before
 
 
