@@ -533,3 +533,17 @@ def test_bulk_action_says_how_many_it_reviewed_and_skipped(client, camp, reports
             follow=True,
         )
         assert [str(message) for message in response.context["messages"]] == [expected]
+
+
+@pytest.mark.parametrize("who", ["mentor_a", "mentor_b", "ta", "other_ta", "admin"])
+def test_review_list_is_scoped(client, camp, reports, who):
+    reviews = {
+        name: ReviewFactory(report=reports[name], mentor=camp.admin)
+        for name in ["alice", "carol", "outsider"]
+    }
+    response = signed_in(client, getattr(camp, who)).get(reverse("admin:reports_review_changelist"))
+    assert response.status_code == 200
+    expected = {name for name in reviews if name in CHANGELIST_SEES[who]}
+    assert {r.pk for r in response.context["cl"].result_list} == {
+        reviews[name].pk for name in expected
+    }
