@@ -33,7 +33,7 @@ from django.utils.translation import ngettext
 
 from camp.admin import NotFoundOutsideScopeMixin
 from camp.models import Membership, Project, Role, User
-from reports.access import admin_reports, managed_cohorts, reviewable_reports
+from reports.access import admin_reports, can_review, managed_cohorts, reviewable_reports
 from reports.markdown import render_markdown
 from reports.models import Allowance, Period, Report, Review, Revision
 from reports.reviews import MAX_REVIEW_LENGTH, add_review, approve_reports
@@ -244,7 +244,7 @@ class NewReviewInline(admin.StackedInline):
         return (
             obj is not None
             and super().has_add_permission(request, obj)
-            and reviewable_reports(request.user).filter(pk=obj.pk).exists()
+            and can_review(request.user, obj)
         )
 
 
@@ -284,13 +284,13 @@ class ReportAdmin(NotFoundOutsideScopeMixin, admin.ModelAdmin):
     readonly_fields = fields
     inlines = [PastReviewInline, NewReviewInline, RevisionInline]
 
+    actions = ["approve_selected"]
+    list_per_page = 50
+
     class Media:
         # The admin cannot load app.css (its element rules would restyle the
         # admin); this sheet only undoes the admin's form indents inside a report.
         css = {"all": ["camp/admin.css"]}
-
-    actions = ["approve_selected"]
-    list_per_page = 50
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Report]:
         return _queue(admin_reports(request.user))
@@ -305,7 +305,7 @@ class ReportAdmin(NotFoundOutsideScopeMixin, admin.ModelAdmin):
     def has_change_permission(self, request: HttpRequest, obj: Report | None = None) -> bool:
         if not request.user.has_perm("reports.add_review"):
             return False
-        return obj is None or reviewable_reports(request.user).filter(pk=obj.pk).exists()
+        return obj is None or can_review(request.user, obj)
 
     def has_review_permission(self, request: HttpRequest) -> bool:
         return request.user.has_perm("reports.add_review")
