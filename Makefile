@@ -6,7 +6,7 @@ PORT ?= 8000
 CAMP_VAR_DIR ?= $(CURDIR)/var
 export PORT CAMP_VAR_DIR
 
-.PHONY: run test lint install install-test migrate demo messages bench bench-import clean bench-github
+.PHONY: run test lint install install-test migrate demo messages bench bench-import clean bench-github bench-admin-queue
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -56,6 +56,9 @@ messages: install
 bench-import: export SECRET_KEY ?= insecure-key-for-bench-only
 bench-import: install
 	$(BIN)/python bench/import_repo.py
+# The review queue in the admin with thousands of reports (throwaway test database).
+bench-admin-queue: install-test
+	$(BIN)/python bench/admin_queue.py
 
 clean:
 	rm -rf var staticfiles .pytest_cache
