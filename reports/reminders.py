@@ -22,6 +22,7 @@ from django.utils import timezone
 
 from camp.models import Cohort, Membership, Mentorship, Role
 from reports.models import Allowance, Notification, Period, ReminderPolicy, Report, Review
+from reports.notify import retry_due
 from reports.status import effective_due_at
 
 Kind = Notification.Kind
@@ -505,8 +506,9 @@ def run_pass(
     deliver: Callable[[list[int]], dict[int, str]] | None = None,
 ) -> PassResult:
     """One reminder pass for a cohort: plan at `now`, then (unless dry_run)
-    record what is due and hand the new rows to `deliver`, which sends them
-    (the command) or enqueues them after commit (the Celery task)."""
+    record what is due and hand the rows owed to `deliver`, which sends them
+    and returns their outcomes (the command), or enqueues them after commit and
+    returns nothing (the Celery task)."""
     now = now or timezone.now()
     snapshot = load_snapshot(cohort, now)
     items = plan(snapshot, now)
@@ -515,19 +517,24 @@ def run_pass(
         return result
     to_send = [item for item in items if item.status == Status.WOULD_SEND]
     created = record(snapshot, to_send)
-    created_keys = {
-        (n.recipient_id, n.kind, n.channel, n.period_id, n.report_id): n.pk for n in created
-    }
+    keys = {(n.recipient_id, n.kind, n.channel, n.period_id, n.report_id) for n in created}
     for item in to_send:
-        if item.key not in created_keys:
+        if item.key not in keys:
             result.outcome[item.key] = Status.ALREADY_SENT
-    if deliver is not None and created:
-        statuses = deliver([n.pk for n in created])
-        for key, pk in created_keys.items():
-            if pk in statuses:
-                # A failed attempt that will be retried still failed on this pass.
-                sent = statuses[pk] == Notification.Status.SENT
-                result.outcome[key] = Status.SENT if sent else Status.FAILED
+    if deliver is None:
+        return result
+    # Earlier rows still owed: failed attempts whose backoff has passed, and
+    # claims left behind by a worker that died mid-send (at-least-once).
+    ids = {n.pk for n in created} | set(retry_due(cohort.pk))
+    if not ids:
+        return result
+    statuses = deliver(sorted(ids))
+    for pk, *key in Notification.objects.filter(pk__in=statuses).values_list(
+        "pk", "recipient_id", "kind", "channel", "period_id", "report_id"
+    ):
+        # A failed attempt that will be retried still failed on this pass.
+        sent = statuses[pk] == Notification.Status.SENT
+        result.outcome[tuple(key)] = Status.SENT if sent else Status.FAILED
     return result
 
 

@@ -4,13 +4,54 @@ import django.db.models.deletion
 import django.utils.timezone
 import reports.models
 from django.conf import settings
+from django.contrib.auth.management import create_permissions
 from django.db import migrations, models
+
+# TAs read the notification log (failures included), resend failed ones and
+# edit their cohort's reminder policy; the admin scopes rows to their cohorts.
+TA_PERMISSIONS = [
+    "view_notification",
+    "change_notification",
+    "view_reminderpolicy",
+    "change_reminderpolicy",
+]
+
+
+def schedule_and_permissions(apps, schema_editor):
+    CrontabSchedule = apps.get_model("django_celery_beat", "CrontabSchedule")
+    PeriodicTask = apps.get_model("django_celery_beat", "PeriodicTask")
+    # A database entry (not CELERY_BEAT_SCHEDULE) so that edits in the admin stick.
+    every_quarter, _ = CrontabSchedule.objects.get_or_create(
+        minute="*/15", hour="*", day_of_week="*", day_of_month="*", month_of_year="*",
+        timezone="UTC",
+    )
+    PeriodicTask.objects.get_or_create(
+        name="Send reminders",
+        defaults={"task": "reports.tasks.send_reminders", "crontab": every_quarter},
+    )
+    for app_config in apps.get_app_configs():
+        app_config.models_module = True
+        create_permissions(app_config, verbosity=0)
+        app_config.models_module = None
+    Group = apps.get_model("auth", "Group")
+    Permission = apps.get_model("auth", "Permission")
+    tas, _ = Group.objects.get_or_create(name="TAs")
+    tas.permissions.add(
+        *Permission.objects.filter(content_type__app_label="reports", codename__in=TA_PERMISSIONS)
+    )
+
+
+def unschedule(apps, schema_editor):
+    apps.get_model("django_celery_beat", "PeriodicTask").objects.filter(
+        name="Send reminders"
+    ).delete()
 
 
 class Migration(migrations.Migration):
 
     dependencies = [
         ('camp', '0002_role_groups'),
+        ('django_celery_beat', '0018_improve_crontab_helptext'),
         ('reports', '0001_initial'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
@@ -76,4 +117,5 @@ class Migration(migrations.Migration):
                 'constraints': [models.CheckConstraint(condition=models.Q(('chat_provider', ''), models.Q(('chat_webhook_url', ''), _negated=True), _connector='OR'), name='chat_provider_has_webhook', violation_error_message='A chat provider needs a webhook URL.')],
             },
         ),
+        migrations.RunPython(schedule_and_permissions, unschedule),
     ]

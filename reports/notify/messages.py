@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from camp.models import User
 from reports.models import Notification, Period
+from reports.reminders import policy_for
 
 Kind = Notification.Kind
 
@@ -59,7 +60,7 @@ def email_message(
     tz: datetime.tzinfo,
 ) -> Message:
     period = period_of(notification)
-    policy = notification.cohort.reminder_policy
+    policy = policy_for(notification.cohort)
     values = {
         "number": period.number,
         "start": f"{period.starts_on:%Y.%m.%d}",
