@@ -1,7 +1,25 @@
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.db import models, transaction
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.utils.text import Truncator
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
+from camp.models import Role
+from reports.access import cohorts_where
 from reports.markdown import render_markdown
-from reports.models import Allowance, Period, Report, Review, Revision
+from reports.models import (
+    Allowance,
+    Notification,
+    Period,
+    ReminderPolicy,
+    Report,
+    Review,
+    Revision,
+)
+from reports.notify import resend
+from reports.tasks import send_notifications
 
 
 @admin.register(Period)
@@ -47,3 +65,125 @@ class AllowanceAdmin(admin.ModelAdmin):
     list_display = ["student", "period", "kind", "extended_due_at", "granted_by"]
     list_filter = ["kind", "period__cohort"]
     autocomplete_fields = ["student", "granted_by"]
+
+
+def _ta_cohorts(request: HttpRequest):
+    return cohorts_where(request.user, Role.TA)
+
+
+@admin.register(ReminderPolicy)
+class ReminderPolicyAdmin(admin.ModelAdmin):
+    list_display = ["cohort", "enabled", "chat_provider", "github_comments"]
+    fieldsets = [
+        (None, {"fields": ["cohort", "enabled"]}),
+        (
+            _("Students"),
+            {"fields": ["due_soon", "due_soon_hours", "overdue", "review_posted"]},
+        ),
+        (
+            _("Escalation"),
+            {
+                "fields": [
+                    "mentor_escalation",
+                    "mentor_escalation_hours",
+                    "ta_escalation",
+                    "ta_escalation_hours",
+                    "review_pending",
+                    "review_pending_hours",
+                    "review_escalation",
+                    "review_escalation_hours",
+                ]
+            },
+        ),
+        (_("Quiet hours (recipient's time zone)"), {"fields": ["quiet_start", "quiet_end"]}),
+        (
+            _("Channels"),
+            {"fields": ["chat_provider", "chat_webhook_url", "chat_secret", "github_comments"]},
+        ),
+    ]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[ReminderPolicy]:
+        policies = super().get_queryset(request).select_related("cohort")
+        if request.user.is_superuser:
+            return policies
+        return policies.filter(cohort__in=_ta_cohorts(request))
+
+    def get_readonly_fields(self, request: HttpRequest, obj=None) -> list[str]:
+        return ["cohort"] if obj is not None else []
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if isinstance(db_field, models.URLField):
+            kwargs["assume_scheme"] = "https"  # webhook URLs are https
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
+
+
+@admin.register(Notification)
+class NotificationAdmin(admin.ModelAdmin):
+    """The log of every reminder: what went out, what is waiting, what failed and why."""
+
+    list_display = [
+        "created_at",
+        "recipient",
+        "kind",
+        "channel",
+        "cohort",
+        "period",
+        "status",
+        "attempts",
+        "sent_at",
+        "short_error",
+    ]
+    list_filter = ["status", "kind", "channel", "cohort"]
+    search_fields = ["recipient__github_login", "recipient__username", "error"]
+    list_select_related = ["recipient", "cohort", "period"]
+    date_hierarchy = "created_at"
+    actions = ["resend_failed"]
+    fields = [
+        "recipient",
+        "cohort",
+        "kind",
+        "channel",
+        "period",
+        "report",
+        "about",
+        "status",
+        "attempts",
+        "created_at",
+        "claimed_at",
+        "retry_at",
+        "sent_at",
+        "error",
+    ]
+    readonly_fields = fields
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Notification]:
+        notifications = super().get_queryset(request)
+        if request.user.is_superuser:
+            return notifications
+        return notifications.filter(cohort__in=_ta_cohorts(request))
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return request.user.is_superuser
+
+    @admin.display(description=_("last error"))
+    def short_error(self, obj: Notification) -> str:
+        return Truncator(obj.error).chars(80)
+
+    @admin.action(description=_("Resend the selected failed notifications"), permissions=["change"])
+    def resend_failed(self, request: HttpRequest, queryset: QuerySet[Notification]) -> None:
+        ids = resend(queryset.filter(status=Notification.Status.FAILED))
+        if ids:
+            transaction.on_commit(lambda: send_notifications.delay(ids))
+        self.message_user(
+            request,
+            ngettext(
+                "%(count)d notification queued again.",
+                "%(count)d notifications queued again.",
+                len(ids),
+            )
+            % {"count": len(ids)},
+            messages.SUCCESS if ids else messages.WARNING,
+        )
