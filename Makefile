@@ -6,7 +6,7 @@ PORT ?= 8000
 CAMP_VAR_DIR ?= $(CURDIR)/var
 export PORT CAMP_VAR_DIR
 
-.PHONY: run test lint install install-test migrate demo messages bench clean
+.PHONY: run test lint install install-test migrate demo messages bench bench-reminders clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -51,6 +51,12 @@ lint: install-test
 messages: install
 	DEBUG=1 $(BIN)/python manage.py makemessages -l zh_Hans --no-obsolete --ignore '.venv/*' --ignore 'tests/*' --ignore 'bench/*'
 	DEBUG=1 $(BIN)/python manage.py compilemessages -l zh_Hans --ignore '.venv/*'
+
+# A reminder pass for 10,000 students on PostgreSQL: time and queries of planning and the dry run.
+bench-reminders: export SECRET_KEY ?= bench-only
+bench-reminders: export DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/bench_reminders
+bench-reminders: install
+	$(BIN)/python bench/reminders.py
 
 clean:
 	rm -rf var staticfiles .pytest_cache

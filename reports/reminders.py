@@ -16,7 +16,6 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
@@ -474,28 +473,42 @@ class PassResult:
         return self.outcome.get(item.key, item.status)
 
 
-def record(snapshot: Snapshot, items: Iterable[Planned]) -> list[Notification]:
-    """Insert a Notification row for each message due now. The unique
-    constraints make this the first claim: of two passes (two workers, a rerun)
-    planning the same message, only one inserts it, and only that one sends it."""
-    created = []
-    for item in items:
-        notification = Notification(
-            recipient_id=item.recipient_id,
-            cohort=snapshot.cohort,
-            kind=item.kind,
-            channel=item.channel,
-            period_id=None if item.report_id else item.period_id,
-            report_id=item.report_id,
-            about=list(item.about),
+def record(snapshot: Snapshot, items: Iterable[Planned]) -> list[int]:
+    """Insert a Notification row for each message due now (rows that exist
+    already are left alone: the unique constraints see to that, even when two
+    passes insert at once) and return the ids of those rows still waiting for
+    their first claim. Two passes may both return a row; the claim in
+    reports.notify decides which one sends it."""
+    items = list(items)
+    if not items:
+        return []
+    Notification.objects.bulk_create(
+        [
+            Notification(
+                recipient_id=item.recipient_id,
+                cohort=snapshot.cohort,
+                kind=item.kind,
+                channel=item.channel,
+                period_id=None if item.report_id else item.period_id,
+                report_id=item.report_id,
+                about=list(item.about),
+            )
+            for item in items
+        ],
+        ignore_conflicts=True,
+        batch_size=1000,
+    )
+    wanted = {item.key for item in items}
+    period_ids = {item.period_id for item in items if not item.report_id}
+    report_ids = {item.report_id for item in items if item.report_id}
+    rows = (
+        Notification.objects.filter(
+            cohort=snapshot.cohort, status=Notification.Status.PENDING, claimed_at__isnull=True
         )
-        try:
-            with transaction.atomic():
-                notification.save(force_insert=True)
-        except IntegrityError:
-            continue  # another pass got there first: it sends, we do not
-        created.append(notification)
-    return created
+        .filter(Q(period_id__in=period_ids, report__isnull=True) | Q(report_id__in=report_ids))
+        .values_list("pk", "recipient_id", "kind", "channel", "period_id", "report_id")
+    )
+    return [pk for pk, *key in rows if tuple(key) in wanted]
 
 
 def run_pass(
@@ -503,12 +516,12 @@ def run_pass(
     now: datetime.datetime | None = None,
     *,
     dry_run: bool = False,
-    deliver: Callable[[list[int]], dict[int, str]] | None = None,
+    deliver: Callable[[list[int]], dict[int, str] | None] | None = None,
 ) -> PassResult:
     """One reminder pass for a cohort: plan at `now`, then (unless dry_run)
     record what is due and hand the rows owed to `deliver`, which sends them
     and returns their outcomes (the command), or enqueues them after commit and
-    returns nothing (the Celery task)."""
+    returns None (the Celery task)."""
     now = now or timezone.now()
     snapshot = load_snapshot(cohort, now)
     items = plan(snapshot, now)
@@ -516,25 +529,24 @@ def run_pass(
     if dry_run:
         return result
     to_send = [item for item in items if item.status == Status.WOULD_SEND]
-    created = record(snapshot, to_send)
-    keys = {(n.recipient_id, n.kind, n.channel, n.period_id, n.report_id) for n in created}
-    for item in to_send:
-        if item.key not in keys:
-            result.outcome[item.key] = Status.ALREADY_SENT
+    recorded = record(snapshot, to_send)
     if deliver is None:
         return result
     # Earlier rows still owed: failed attempts whose backoff has passed, and
     # claims left behind by a worker that died mid-send (at-least-once).
-    ids = {n.pk for n in created} | set(retry_due(cohort.pk))
-    if not ids:
-        return result
-    statuses = deliver(sorted(ids))
+    ids = set(recorded) | set(retry_due(cohort.pk))
+    statuses = deliver(sorted(ids)) if ids else {}
+    if statuses is None:
+        return result  # queued: the outcome is the tasks' to record
     for pk, *key in Notification.objects.filter(pk__in=statuses).values_list(
         "pk", "recipient_id", "kind", "channel", "period_id", "report_id"
     ):
         # A failed attempt that will be retried still failed on this pass.
         sent = statuses[pk] == Notification.Status.SENT
         result.outcome[tuple(key)] = Status.SENT if sent else Status.FAILED
+    for item in to_send:
+        # Claimed and sent by a concurrent pass.
+        result.outcome.setdefault(item.key, Status.ALREADY_SENT)
     return result
 
 

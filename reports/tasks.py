@@ -26,11 +26,10 @@ def send_reminders() -> None:
         reminder_pass.delay(cohort_id)
 
 
-def _enqueue(notification_ids: list[int]) -> dict[int, str]:
+def _enqueue(notification_ids: list[int]) -> None:
     # After commit: a worker must not look for rows this transaction has not
     # yet made visible (and must not send rows a rollback would undo).
     transaction.on_commit(lambda: send_notifications.delay(notification_ids))
-    return {}
 
 
 @shared_task(ignore_result=True)

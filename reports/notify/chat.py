@@ -23,14 +23,11 @@ from django.utils import timezone, translation
 
 from reports.models import Notification, ReminderPolicy
 from reports.notify import DeliveryError
-from reports.notify.messages import absolute_url, headline, period_of
+from reports.notify.messages import STUDENT_KINDS, absolute_url, headline, period_of
 from reports.reminders import policy_for
 
 Provider = ReminderPolicy.ChatProvider
 Kind = Notification.Kind
-# Kinds whose recipients are the students themselves; the rest go to staff and
-# name the students they are about.
-STUDENT_KINDS = (Kind.DUE_SOON, Kind.OVERDUE, Kind.REVIEW_POSTED)
 # Provider error codes that mean "slow down", worth retrying; others are config errors.
 RATE_LIMIT_CODES = {11232, 130101, 45009}
 TIMEOUT = 10.0

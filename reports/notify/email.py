@@ -14,18 +14,20 @@ from django.utils import translation
 from camp.models import User
 from reports.models import Allowance, Notification
 from reports.notify import DeliveryError
-from reports.notify.messages import email_message, period_of
+from reports.notify.messages import STUDENT_KINDS, email_message, period_of
 from reports.status import effective_due_at
 
 
 def render(notification: Notification) -> EmailMultiAlternatives:
     recipient = notification.recipient
     period = period_of(notification)
-    logins = notification.about
-    students = sorted(
-        User.objects.filter(Q(github_login__in=logins) | Q(username__in=logins)),
-        key=lambda user: str(user).lower(),
-    )
+    students = []
+    if notification.kind not in STUDENT_KINDS:  # staff messages list the students
+        logins = notification.about
+        students = sorted(
+            User.objects.filter(Q(github_login__in=logins) | Q(username__in=logins)),
+            key=lambda user: str(user).lower(),
+        )
     due_at = period.due_at
     if notification.kind in (Notification.Kind.DUE_SOON, Notification.Kind.OVERDUE):
         allowance = Allowance.objects.filter(student=recipient, period=period).first()

@@ -19,6 +19,9 @@ from reports.models import Notification, Period
 from reports.reminders import policy_for
 
 Kind = Notification.Kind
+# Kinds sent to the students themselves; the others go to mentors and TAs and
+# name the students they are about.
+STUDENT_KINDS = (Kind.DUE_SOON, Kind.OVERDUE, Kind.REVIEW_POSTED)
 
 
 @dataclass(frozen=True)
@@ -40,7 +43,7 @@ def absolute_url(path: str) -> str:
 
 
 def link_for(notification: Notification) -> tuple[str, str]:
-    if notification.kind in (Kind.DUE_SOON, Kind.OVERDUE, Kind.REVIEW_POSTED):
+    if notification.kind in STUDENT_KINDS:
         return absolute_url(reverse("home")), _("Open Camp Reports")
     query = f"?period__cohort__id__exact={notification.cohort_id}"
     return (
@@ -60,7 +63,6 @@ def email_message(
     tz: datetime.tzinfo,
 ) -> Message:
     period = period_of(notification)
-    policy = policy_for(notification.cohort)
     values = {
         "number": period.number,
         "start": f"{period.starts_on:%Y.%m.%d}",
@@ -105,7 +107,7 @@ def email_message(
             % values
         )
     elif kind == Kind.REVIEW_PENDING:
-        values["hours"] = policy.review_pending_hours
+        values["hours"] = policy_for(notification.cohort).review_pending_hours
         subject = _("Reports waiting for your review (period %(number)s)") % values
         intro = (
             _(
@@ -115,7 +117,7 @@ def email_message(
             % values
         )
     elif kind == Kind.REVIEW_ESCALATION:
-        values["hours"] = policy.review_escalation_hours
+        values["hours"] = policy_for(notification.cohort).review_escalation_hours
         subject = _("Reviews overdue for period %(number)s") % values
         intro = (
             _(
