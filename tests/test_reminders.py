@@ -10,17 +10,20 @@ from __future__ import annotations
 import datetime
 import io
 import json
+import zoneinfo
 
 import pytest
 import time_machine
 from django.core import mail
 from django.core.management import CommandError, call_command
-from django.db import connection
+from django.db import IntegrityError, connection, transaction
 from django.test.utils import CaptureQueriesContext
+from hypothesis import given
+from hypothesis import strategies as st
 
 from camp.models import Role
-from reports.models import Allowance, Notification, Report
-from reports.reminders import load_snapshot, plan
+from reports.models import Allowance, Notification, ReminderPolicy, Report
+from reports.reminders import after_quiet_hours, in_quiet_hours, load_snapshot, plan
 from tests.factories import (
     AllowanceFactory,
     MembershipFactory,
@@ -236,3 +239,48 @@ def test_planning_query_count_does_not_grow_with_the_cohort(camp):
             report = ReportFactory(student=student, period=camp.period(1))
             ReviewFactory(report=report, mentor=camp.mentor_a, created_at=now)
     assert _queries_to_plan(camp.cohort, now) == few
+
+
+@given(
+    instant=st.datetimes(
+        min_value=datetime.datetime(2024, 1, 1),
+        max_value=datetime.datetime(2027, 1, 1),
+        timezones=st.just(datetime.UTC),
+    ),
+    tz_name=st.sampled_from(["Asia/Shanghai", "Europe/Berlin", "America/New_York", "UTC"]),
+    start_hour=st.integers(0, 23),
+    end_hour=st.integers(0, 23),
+)
+def test_after_quiet_hours_is_the_first_allowed_instant(instant, tz_name, start_hour, end_hour):
+    policy = ReminderPolicy(
+        quiet_start=datetime.time(start_hour), quiet_end=datetime.time(end_hour)
+    )
+    tz = zoneinfo.ZoneInfo(tz_name)
+    allowed = after_quiet_hours(instant, policy, tz)
+    assert instant <= allowed <= instant + datetime.timedelta(hours=25)
+    assert not in_quiet_hours(allowed, policy, tz)
+    if not in_quiet_hours(instant, policy, tz):
+        assert allowed == instant
+
+
+def test_a_notification_exists_once_per_key(camp):
+    def create(**key):
+        Notification.objects.create(
+            recipient=camp.alice,
+            cohort=camp.cohort,
+            kind=Notification.Kind.OVERDUE,
+            channel=Notification.Channel.EMAIL,
+            **key,
+        )
+
+    create(period=camp.period(1))
+    with pytest.raises(IntegrityError), transaction.atomic():
+        create(period=camp.period(1))
+    create(period=camp.period(2))
+    report = ReportFactory(student=camp.alice, period=camp.period(1))
+    create(report=report)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        create(report=report)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        create()
+    assert Notification.objects.count() == 3
