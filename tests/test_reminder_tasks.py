@@ -18,7 +18,7 @@ from django_celery_beat.models import PeriodicTask
 from camp.celery import app
 from reports import tasks
 from reports.models import Notification
-from reports.notify import CLAIM_TIMEOUT, MAX_ATTEMPTS, DeliveryError, claim, deliver
+from reports.notify import CLAIM_TIMEOUT, MAX_ATTEMPTS, DeliveryError, claim, deliver, retry_due
 from reports.reminders import policy_for
 
 SHANGHAI = datetime.timezone(datetime.timedelta(hours=8))
@@ -158,3 +158,21 @@ def test_two_concurrent_passes_on_a_real_worker_send_each_reminder_once(transact
     ]
     assert Notification.objects.count() == 3
     assert set(Notification.objects.values_list("status", "attempts")) == {("sent", 1)}
+
+
+def test_an_unexpected_error_is_recorded_and_retried(camp, monkeypatch):
+    rows = overdue_rows(camp)[:1]
+    monkeypatch.setattr("reports.notify.email.send", mock.Mock(side_effect=KeyError("oops")))
+    assert deliver([rows[0].pk]) == {rows[0].pk: "pending"}
+    row = Notification.objects.get(pk=rows[0].pk)
+    assert (row.status, row.claimed_at, row.error) == ("pending", None, "KeyError: 'oops'")
+
+
+def test_a_row_whose_worker_kept_dying_is_given_up(camp):
+    row = overdue_rows(camp)[0]
+    long_ago = datetime.datetime(2025, 3, 1, tzinfo=datetime.UTC)
+    Notification.objects.filter(pk=row.pk).update(attempts=MAX_ATTEMPTS, claimed_at=long_ago)
+    others = sorted(Notification.objects.exclude(pk=row.pk).values_list("pk", flat=True))
+    assert sorted(retry_due(camp.cohort.pk)) == others
+    row.refresh_from_db()
+    assert row.status == "failed" and "given up" in row.error

@@ -67,12 +67,18 @@ def claim(ids: Iterable[int], now: datetime.datetime) -> list[Notification]:
 
 def retry_due(cohort_id: int | None = None, now: datetime.datetime | None = None) -> list[int]:
     """Rows that should go out now but have not: failed attempts whose backoff has
-    passed, and claims gone stale because their worker died mid-send."""
+    passed, and claims gone stale because their worker died mid-send. A row
+    whose attempts have run out that way is marked failed instead."""
     now = now or timezone.now()
-    rows = Notification.objects.filter(_claimable(now), attempts__lt=MAX_ATTEMPTS)
+    rows = Notification.objects.filter(_claimable(now))
     if cohort_id is not None:
         rows = rows.filter(cohort_id=cohort_id)
-    return list(rows.values_list("pk", flat=True))
+    rows.filter(attempts__gte=MAX_ATTEMPTS).update(
+        status=Notification.Status.FAILED,
+        error="The sending worker stopped too many times; given up.",
+        claim_token=None,
+    )
+    return list(rows.filter(attempts__lt=MAX_ATTEMPTS).values_list("pk", flat=True))
 
 
 def _mark_sent(batch: list[Notification], now: datetime.datetime) -> None:
@@ -135,6 +141,13 @@ def deliver(ids: Iterable[int]) -> dict[int, str]:
         except DeliveryError as error:
             logger.warning("notification %s failed: %s", [n.pk for n in batch], error)
             status = _mark_failed(batch, error, timezone.now())
+        except Exception as error:
+            # A bug or an outage we did not foresee: record it on the row (the TA
+            # sees it in the log) and retry like any transient failure, rather
+            # than leave the claim to go stale.
+            logger.exception("notification %s failed", [n.pk for n in batch])
+            unexpected = DeliveryError(f"{type(error).__name__}: {error}")
+            status = _mark_failed(batch, unexpected, timezone.now())
         else:
             _mark_sent(batch, timezone.now())
             status = Notification.Status.SENT
