@@ -6,7 +6,7 @@ from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from camp.models import Role
+from camp.models import Cohort, Role
 from reports.access import cohorts_where
 from reports.markdown import render_markdown
 from reports.models import (
@@ -71,6 +71,14 @@ def _ta_cohorts(request: HttpRequest):
     return cohorts_where(request.user, Role.TA)
 
 
+class OwnCohortFilter(admin.RelatedFieldListFilter):
+    """The cohort filter offers only the cohorts the user assists."""
+
+    def field_choices(self, field, request: HttpRequest, model_admin):
+        cohorts = Cohort.objects.all() if request.user.is_superuser else _ta_cohorts(request)
+        return [(cohort.pk, str(cohort)) for cohort in cohorts.order_by("slug")]
+
+
 @admin.register(ReminderPolicy)
 class ReminderPolicyAdmin(admin.ModelAdmin):
     list_display = ["cohort", "enabled", "chat_provider", "github_comments"]
@@ -133,7 +141,7 @@ class NotificationAdmin(admin.ModelAdmin):
         "sent_at",
         "short_error",
     ]
-    list_filter = ["status", "kind", "channel", "cohort"]
+    list_filter = ["status", "kind", "channel", ("cohort", OwnCohortFilter)]
     search_fields = ["recipient__github_login", "recipient__username", "error"]
     list_select_related = ["recipient", "cohort", "period"]
     date_hierarchy = "created_at"

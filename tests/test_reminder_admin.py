@@ -89,6 +89,8 @@ def test_the_ta_sees_failures_of_their_cohort_only(camp, client):
     shown = list(response.context["cl"].result_list)
     assert shown == [mine]
     assert b"SMTP error: connection refused" in response.content
+    assert camp.cohort.name.encode() in response.content
+    assert camp.other_cohort.name.encode() not in response.content
     change = reverse("admin:reports_notification_change", args=[theirs.pk])
     assert client.get(change).status_code == 302  # not found: back to the admin index
 
