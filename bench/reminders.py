@@ -126,13 +126,20 @@ def seed():
 
 def measure(label: str, function) -> None:
     from django.db import connection
-    from django.test.utils import CaptureQueriesContext
 
-    with CaptureQueriesContext(connection) as queries:
+    queries = 0
+
+    def count(execute, sql, params, many, context):
+        nonlocal queries
+        queries += 1
+        return execute(sql, params, many, context)
+
+    # A wrapper, not CaptureQueriesContext: Django's query log stops at 9,000.
+    with connection.execute_wrapper(count):
         started = time.perf_counter()
         result = function()
         elapsed = time.perf_counter() - started
-    print(f"{label:<28} {elapsed:7.2f} s {len(queries):5d} queries   {result}")
+    print(f"{label:<30} {elapsed:7.2f} s {queries:6d} queries   {result}")
 
 
 def main() -> None:
