@@ -6,7 +6,7 @@ PORT ?= 8000
 CAMP_VAR_DIR ?= $(CURDIR)/var
 export PORT CAMP_VAR_DIR
 
-.PHONY: run test lint install install-test migrate demo messages bench bench-import clean bench-github bench-admin-queue
+.PHONY: run test lint install install-test migrate demo messages bench bench-import clean bench-github bench-admin-queue bench-reminders
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -59,6 +59,11 @@ bench-import: install
 # The review queue in the admin with thousands of reports (throwaway test database).
 bench-admin-queue: install-test
 	$(BIN)/python bench/admin_queue.py
+# A reminder pass for 10,000 students on PostgreSQL: time and queries of planning and the dry run.
+bench-reminders: export SECRET_KEY ?= bench-only
+bench-reminders: export DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/bench_reminders
+bench-reminders: install
+	$(BIN)/python bench/reminders.py
 
 clean:
 	rm -rf var staticfiles .pytest_cache

@@ -171,6 +171,9 @@ GITHUB_API_URL = env.str("GITHUB_API_URL", default="https://api.github.com").rst
 GITHUB_TOKEN = env.str("GITHUB_TOKEN", default="")
 GITHUB_WEBHOOK_SECRET = env.str("GITHUB_WEBHOOK_SECRET", default="")
 
+# Where the app is reachable from outside: links in emails and chat messages.
+SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},

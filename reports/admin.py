@@ -37,6 +37,7 @@ from reports.access import admin_reports, can_review, managed_cohorts, reviewabl
 from reports.github import admin as github_admin  # noqa: F401 (registers the GitHub admin)
 from reports.markdown import render_markdown
 from reports.models import Allowance, Period, Report, Review, Revision
+from reports.notify import admin as notify_admin  # noqa: F401 (registers the reminder admins)
 from reports.reviews import MAX_REVIEW_LENGTH, add_review, approve_reports
 
 UNREVIEWED = "unreviewed"
