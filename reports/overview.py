@@ -91,7 +91,7 @@ class ProjectGroup:
         for row in self.rows:
             for mentor in row.mentors:
                 seen.setdefault(mentor.pk, mentor)
-        return sorted(seen.values(), key=_user_sort_key)
+        return sorted(seen.values(), key=user_sort_key)
 
 
 @dataclass(frozen=True)
@@ -185,7 +185,7 @@ def _natural_key(text: str) -> list[int | str]:
     return [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", text.lower())]
 
 
-def _user_sort_key(user: User) -> list[int | str]:
+def user_sort_key(user: User) -> list[int | str]:
     return _natural_key(str(user))
 
 
@@ -209,7 +209,7 @@ def _load(cohort: Cohort, students: QuerySet[User], periods: Iterable[Period]) -
     period_ids = [p.pk for p in periods]
     # A subquery, not a list of ids, so the SQL stays the same size for any cohort.
     student_ids = students.values("pk")
-    student_rows = sorted(User.objects.filter(pk__in=student_ids), key=_user_sort_key)
+    student_rows = sorted(User.objects.filter(pk__in=student_ids), key=user_sort_key)
     projects = {
         user_id: (project_id, title)
         for user_id, project_id, title in Membership.objects.filter(
@@ -222,7 +222,7 @@ def _load(cohort: Cohort, students: QuerySet[User], periods: Iterable[Period]) -
     ).select_related("mentor"):
         mentors[mentorship.student_id].append(mentorship.mentor)
     for mentor_list in mentors.values():
-        mentor_list.sort(key=_user_sort_key)
+        mentor_list.sort(key=user_sort_key)
     reports = {
         (student_id, period_id): ReportFacts(report_id, status, submitted_at)
         for report_id, student_id, period_id, status, submitted_at in Report.objects.filter(
@@ -293,8 +293,10 @@ def _groups(rows: list[StudentRow]) -> list[ProjectGroup]:
         if group is None:
             group = by_project[row.project_id] = ProjectGroup(row.project_id, row.project_title, [])
         group.rows.append(row)
-    # Students without a project come last.
-    return sorted(by_project.values(), key=lambda g: (g.project_id is None, g.title))
+    # Roster order (project ids follow the roster file), not title order: titles
+    # number projects in Chinese numerals (项目三 sorts before 项目二). Students
+    # without a project come last.
+    return sorted(by_project.values(), key=lambda g: (g.project_id is None, g.project_id or 0))
 
 
 def _mentor_latency(
@@ -335,7 +337,7 @@ def _mentor_latency(
             else None,
             waiting=waiting[mentor.pk],
         )
-        for mentor in sorted(mentors.values(), key=_user_sort_key)
+        for mentor in sorted(mentors.values(), key=user_sort_key)
     ]
 
 

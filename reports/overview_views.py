@@ -15,7 +15,14 @@ from django.views.decorators.http import require_GET
 
 from camp.models import Cohort, Mentorship, Role, User
 from reports.access import overview_students
-from reports.overview import Overview, StudentRow, build_overview, csv_rows, period_summary
+from reports.overview import (
+    Overview,
+    StudentRow,
+    build_overview,
+    csv_rows,
+    period_summary,
+    user_sort_key,
+)
 from reports.status import State
 
 # Legend and filter order: from done to not yet due. Drafts never show here (nothing submitted).
@@ -44,7 +51,7 @@ class OverviewFilterForm(forms.Form):
     def __init__(self, data, *, cohort: Cohort, students: QuerySet[User]) -> None:
         super().__init__(data)
         self.fields["project"].choices = [("", _("All projects"))] + [
-            (p.pk, p.title) for p in cohort.projects.order_by("title")
+            (p.pk, p.title) for p in cohort.projects.order_by("pk")
         ]
         mentors = {
             m.mentor.pk: m.mentor
@@ -53,8 +60,7 @@ class OverviewFilterForm(forms.Form):
             ).select_related("mentor")
         }
         self.fields["mentor"].choices = [("", _("All mentors"))] + [
-            (m.pk, f"@{m} · {m.name}")
-            for m in sorted(mentors.values(), key=lambda u: str(u).lower())
+            (m.pk, f"@{m} · {m.name}") for m in sorted(mentors.values(), key=user_sort_key)
         ]
         self.fields["summary"].choices = [("", "")] + [
             (n, f"#{n}") for n in cohort.periods.order_by("number").values_list("number", flat=True)
