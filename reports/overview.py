@@ -216,11 +216,14 @@ def _load(cohort: Cohort, students: QuerySet[User], periods: Iterable[Period]) -
             cohort=cohort, role=Role.STUDENT, user__in=student_ids
         ).values_list("user_id", "project_id", "project__title")
     }
+    mentorships = Mentorship.objects.filter(cohort=cohort, student__in=student_ids)
+    # One instance per mentor, not per assignment: a mentor has many students.
+    mentor_by_id = {
+        user.pk: user for user in User.objects.filter(pk__in=mentorships.values("mentor_id"))
+    }
     mentors: dict[int, list[User]] = defaultdict(list)
-    for mentorship in Mentorship.objects.filter(
-        cohort=cohort, student__in=student_ids
-    ).select_related("mentor"):
-        mentors[mentorship.student_id].append(mentorship.mentor)
+    for student_id, mentor_id in mentorships.values_list("student_id", "mentor_id"):
+        mentors[student_id].append(mentor_by_id[mentor_id])
     for mentor_list in mentors.values():
         mentor_list.sort(key=user_sort_key)
     reports = {
@@ -245,9 +248,10 @@ def _load(cohort: Cohort, students: QuerySet[User], periods: Iterable[Period]) -
     return _Facts(periods, student_rows, projects, mentors, reports, reviews, allowances)
 
 
-def _cell(facts: _Facts, student: User, period: Period, now: datetime.datetime) -> Cell:
-    report = facts.reports.get((student.pk, period.pk))
-    allowance = facts.allowances.get((student.pk, period.pk))
+def _cell(facts: _Facts, student_id: int, period: Period, now: datetime.datetime) -> Cell:
+    # .id, not .pk: .pk resolves through _meta, and this runs once per cell.
+    report = facts.reports.get((student_id, period.id))
+    allowance = facts.allowances.get((student_id, period.id))
     reviews = facts.reviews.get(report.id, ()) if report else ()
     # Reviews come ordered by time: the last one's verdict is the latest.
     verdict = reviews[-1][1] if reviews else None
@@ -281,7 +285,7 @@ def _rows(facts: _Facts, now: datetime.datetime) -> list[StudentRow]:
             project_title=title or NO_PROJECT_TITLE,
             mentors=facts.mentors.get(student.pk, []),
         )
-        row.cells = [_cell(facts, student, period, now) for period in facts.periods]
+        row.cells = [_cell(facts, student.id, period, now) for period in facts.periods]
         rows.append(row)
     return rows
 
@@ -309,8 +313,8 @@ def _mentor_latency(
     mentors: dict[int, User] = {}
     for row in rows:
         for mentor in row.mentors:
-            mentors[mentor.pk] = mentor
-        mentor_ids = {mentor.pk for mentor in row.mentors}
+            mentors[mentor.id] = mentor
+        mentor_ids = {mentor.id for mentor in row.mentors}
         for cell in row.cells:
             if cell.report_id is None:
                 continue
@@ -366,14 +370,14 @@ def build_overview(
     current = current_period_of(periods, now)
     past_due = [p for p in periods if p.due_at < now]
     last_due = max(past_due, key=lambda p: p.due_at) if past_due else None
-    index_of = {p.pk: i for i, p in enumerate(periods)}
+    index_of = {p.id: i for i, p in enumerate(periods)}
     not_submitted_current = (
-        [r for r in rows if r.cells[index_of[current.pk]].state in (State.OPEN, State.FUTURE)]
+        [r for r in rows if r.cells[index_of[current.id]].state in (State.OPEN, State.FUTURE)]
         if current
         else []
     )
     missing_now = (
-        [r for r in rows if r.cells[index_of[last_due.pk]].state == State.MISSING]
+        [r for r in rows if r.cells[index_of[last_due.id]].state == State.MISSING]
         if last_due
         else []
     )
@@ -431,20 +435,27 @@ def csv_rows(
     def instant(value: datetime.datetime | None) -> str:
         return value.astimezone(tz).isoformat() if value else ""
 
+    period_fields = {
+        period.id: [
+            period.number,
+            period.starts_on.isoformat(),
+            period.ends_on.isoformat(),
+            instant(period.due_at),
+        ]
+        for period in overview.periods
+    }
     yield CSV_FIELDS
     for row in overview.rows if rows is None else rows:
-        mentors = " ".join(str(m) for m in row.mentors)
+        student = [
+            row.login,
+            row.student.name,
+            row.project_title if row.project_id is not None else "",
+            " ".join(str(m) for m in row.mentors),
+        ]
         for cell in row.cells:
-            period = cell.period
             yield [
-                row.login,
-                row.student.name,
-                row.project_title if row.project_id is not None else "",
-                mentors,
-                period.number,
-                period.starts_on.isoformat(),
-                period.ends_on.isoformat(),
-                instant(period.due_at),
+                *student,
+                *period_fields[cell.period.id],
                 cell.state.value,
                 instant(cell.submitted_at),
                 instant(cell.reviewed_at),
@@ -470,6 +481,14 @@ def period_summary(
     the reader's: it is published to GitHub as is.
     """
     now = now or timezone.now()
+    facts = _load(cohort, students_queryset, [period])
+    return summary_text(period, _groups(_rows(facts, now)), report_url=report_url)
+
+
+def summary_text(
+    period: Period, groups: list[ProjectGroup], *, report_url: Callable[[int], str] | str
+) -> str:
+    """The summary of `period` for rows already built (their cells must include it)."""
     if isinstance(report_url, str):
         base_url = report_url.rstrip("/")
 
@@ -478,13 +497,11 @@ def period_summary(
     else:
         link = report_url
 
-    facts = _load(cohort, students_queryset, [period])
-    rows = _rows(facts, now)
     lines = [f"### {period.starts_on:%Y.%m.%d}~{period.ends_on:%Y.%m.%d} 周报汇总"]
-    for group in _groups(rows):
+    for group in groups:
         lines += ["", f"#### {group.title}", ""]
         for row in group.rows:
-            cell = row.cells[0]
+            cell = next(c for c in row.cells if c.period.id == period.id)
             done = cell.state in SUBMITTED_STATES or cell.state == State.EXCUSED
             line = f"- [{'x' if done else ' '}] @{row.login}"
             if row.mentors:

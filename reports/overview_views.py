@@ -4,6 +4,7 @@ reports.overview, render."""
 from __future__ import annotations
 
 import csv
+import io
 
 from django import forms
 from django.db.models import QuerySet
@@ -21,6 +22,7 @@ from reports.overview import (
     build_overview,
     csv_rows,
     period_summary,
+    summary_text,
     user_sort_key,
 )
 from reports.status import State
@@ -53,14 +55,13 @@ class OverviewFilterForm(forms.Form):
         self.fields["project"].choices = [("", _("All projects"))] + [
             (p.pk, p.title) for p in cohort.projects.order_by("pk")
         ]
-        mentors = {
-            m.mentor.pk: m.mentor
-            for m in Mentorship.objects.filter(
+        mentors = User.objects.filter(
+            pk__in=Mentorship.objects.filter(
                 cohort=cohort, student__in=students.values("pk")
-            ).select_related("mentor")
-        }
+            ).values("mentor_id")
+        )
         self.fields["mentor"].choices = [("", _("All mentors"))] + [
-            (m.pk, f"@{m} · {m.name}") for m in sorted(mentors.values(), key=user_sort_key)
+            (m.pk, f"@{m} · {m.name}") for m in sorted(mentors, key=user_sort_key)
         ]
         self.fields["summary"].choices = [("", "")] + [
             (n, f"#{n}") for n in cohort.periods.order_by("number").values_list("number", flat=True)
@@ -84,6 +85,10 @@ class OverviewFilterForm(forms.Form):
                 )
             )
         return students
+
+    @property
+    def narrows(self) -> bool:
+        return bool(self.value("project") or self.value("mentor"))
 
     def keeps(self, row: StudentRow) -> bool:
         status = self.value("status")
@@ -114,17 +119,16 @@ def overview_page(request: HttpRequest, cohort: str) -> HttpResponse:
     form = OverviewFilterForm(request.GET or None, cohort=cohort, students=students)
     overview = build_overview(cohort, form.narrow(cohort, students), timezone.now())
     summary_period = _summary_period(form, overview)
-    summary = (
-        period_summary(
-            cohort,
-            summary_period,
-            students,
-            report_url=request.build_absolute_uri("/"),
-            now=overview.now,
+    base_url = request.build_absolute_uri("/")
+    if summary_period is None:
+        summary = ""
+    elif form.narrows:
+        # The summary lists everyone the user may see, whatever the filters.
+        summary = period_summary(
+            cohort, summary_period, students, report_url=base_url, now=overview.now
         )
-        if summary_period
-        else ""
-    )
+    else:
+        summary = summary_text(summary_period, overview.groups, report_url=base_url)
     return render(
         request,
         "reports/overview.html",
@@ -147,9 +151,12 @@ def overview_csv(request: HttpRequest, cohort: str) -> HttpResponse:
     cohort, students = _scope(request, cohort)
     form = OverviewFilterForm(request.GET or None, cohort=cohort, students=students)
     overview = build_overview(cohort, form.narrow(cohort, students), timezone.now())
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    # Written to a buffer first: writing 13,000 rows one by one into the response
+    # encodes each separately and costs more than building the overview.
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerows(csv_rows(overview, (row for row in overview.rows if form.keeps(row))))
+    response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
     stamp = timezone.localdate(overview.now, cohort.tzinfo).isoformat()
     response["Content-Disposition"] = f'attachment; filename="overview-{cohort.slug}-{stamp}.csv"'
-    writer = csv.writer(response, lineterminator="\n")
-    writer.writerows(csv_rows(overview, (row for row in overview.rows if form.keeps(row))))
     return response

@@ -1,8 +1,8 @@
 """Rendering helpers for the progress overview.
 
 The matrix of a big camp has 13,000 cells; rendering each through the template
-engine costs more than building the whole overview, so a row's cells are
-written here in one pass, with every text escaped.
+engine costs more than building the whole overview, so a row is written here
+in one pass, with every text escaped.
 """
 
 from __future__ import annotations
@@ -38,10 +38,25 @@ def state_mark(state: str) -> str:
     return STATE_MARKS[State(state)]
 
 
-@register.simple_tag
-def overview_cells(row: StudentRow) -> SafeString:
-    labels = {state: escape(str(state.label)) for state in State}
-    parts = []
+def _labels(context: template.Context) -> dict[State, str]:
+    """Escaped state labels, translated once per render rather than once per row."""
+    cache = context.render_context
+    if "overview_labels" not in cache:
+        cache["overview_labels"] = {state: escape(str(state.label)) for state in State}
+    return cache["overview_labels"]
+
+
+@register.simple_tag(takes_context=True)
+def overview_row(context: template.Context, row: StudentRow) -> SafeString:
+    """One student's row: login, name and mentors, then a cell per period."""
+    labels = _labels(context)
+    mentors = ", ".join(f"@{escape(str(m))}" for m in row.mentors)
+    parts = [
+        f'<th scope="row"><span class="login">@{escape(row.login)}</span> '
+        f'<span class="name">{escape(row.student.name)}</span>'
+        + (f'<small class="mentors">{mentors}</small>' if mentors else "")
+        + "</th>"
+    ]
     for cell in row.cells:
         title = f"#{cell.period.number} · {labels[cell.state]}"
         if cell.days_late:
@@ -54,6 +69,14 @@ def overview_cells(row: StudentRow) -> SafeString:
             mark = f'<a href="{escape(cell.url)}">{mark}</a>'
         parts.append(f'<td class="cell s-{cell.state.value}" title="{title}">{mark}</td>')
     return mark_safe("".join(parts))  # noqa: S308 (every piece above is escaped)
+
+
+@register.filter
+def logins(rows: list[StudentRow]) -> SafeString:
+    """'@alice @bob …' for a list of students that can run to hundreds in a big camp."""
+    return mark_safe(  # noqa: S308 (escaped)
+        " ".join(f'<span class="login">@{escape(row.login)}</span>' for row in rows)
+    )
 
 
 @register.filter
