@@ -273,6 +273,20 @@ def test_summary_period_can_be_chosen(client, camp, history):
     assert response.context["summary"].startswith("### 2025.03.03~2025.03.16 周报汇总")
 
 
+def test_summary_lists_everyone_whatever_the_filters(client, camp, history):
+    client.force_login(camp.ta)
+    unfiltered = client.get("/overview/camp/").context["summary"]
+    filtered = client.get("/overview/camp/", {"project": camp.project_a.pk}).context["summary"]
+    assert filtered == unfiltered
+    assert "@carol" in filtered
+    assert [
+        r.login
+        for r in client.get("/overview/camp/", {"project": camp.project_a.pk})
+        .context["overview"]
+        .rows
+    ] == ["alice", "bob"]
+
+
 def test_filters_project_mentor_status(client, camp, history):
     client.force_login(camp.ta)
 
