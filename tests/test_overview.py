@@ -15,12 +15,14 @@ import pytest
 import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from camp.models import Role
 from reports.access import overview_students
-from reports.models import Allowance, Review
+from reports.models import Allowance, Report, Review
 from reports.overview import build_overview, period_summary
-from reports.status import State
+from reports.status import State, is_late, latest_review_verdict, report_state
 from tests.factories import (
     AllowanceFactory,
     MembershipFactory,
@@ -477,3 +479,72 @@ def test_query_count_does_not_grow_with_the_cohort(client, camp, history):
     larger = page_queries(client)
     assert larger == small
     assert small[0] <= 20
+
+
+# --- one rule for the whole app ----------------------------------------------------------
+
+HOURS = st.integers(min_value=-400, max_value=400)
+
+
+@settings(
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(
+    submitted=st.one_of(st.none(), st.just("draft"), HOURS),
+    verdicts=st.lists(st.sampled_from(list(Review.Verdict)), max_size=3),
+    allowance=st.one_of(st.none(), st.just("excused"), HOURS),
+    now_hours=HOURS,
+)
+def test_cells_agree_with_report_state_on_model_instances(
+    camp, submitted, verdicts, allowance, now_hours
+):
+    """The overview reads plain rows for speed; its states must be exactly those
+    of reports.status.report_state on the model instances every other page uses."""
+    period = camp.period(2)
+    due = period.due_at
+    report = None
+    if submitted == "draft":
+        report = ReportFactory(student=camp.alice, period=period, status="draft")
+    elif submitted is not None:
+        report = ReportFactory(
+            student=camp.alice,
+            period=period,
+            submitted_at=due + datetime.timedelta(hours=submitted),
+        )
+    for index, verdict in enumerate(verdicts if report and report.is_submitted else []):
+        ReviewFactory(
+            report=report,
+            mentor=camp.mentor_a,
+            verdict=verdict,
+            created_at=report.submitted_at + datetime.timedelta(hours=index + 1),
+        )
+    grant = None
+    if allowance == "excused":
+        grant = AllowanceFactory(student=camp.alice, period=period, kind=Allowance.Kind.EXCUSED)
+    elif allowance is not None:
+        grant = AllowanceFactory(
+            student=camp.alice,
+            period=period,
+            kind=Allowance.Kind.EXTENSION,
+            extended_due_at=due + datetime.timedelta(hours=allowance),
+        )
+    now = due + datetime.timedelta(hours=now_hours)
+    try:
+        expected = report_state(
+            period=period,
+            report=report,
+            allowance=grant,
+            verdict=latest_review_verdict(list(report.reviews.all())) if report else None,
+            now=now,
+        )
+        got = cell(overview_of(camp, now=now), camp.alice, 2)
+        assert got.state == expected
+        assert (got.report_id is not None) == bool(report and report.is_submitted)
+        assert (got.days_late is not None) == (
+            expected == State.MISSING or bool(report and is_late(report, period, grant))
+        )
+    finally:
+        Report.objects.filter(student=camp.alice).delete()
+        Allowance.objects.filter(student=camp.alice).delete()

@@ -25,6 +25,11 @@
     });
   });
 
+  // Collapsed lists would print collapsed.
+  window.addEventListener("beforeprint", function () {
+    document.querySelectorAll(".overview details").forEach(function (d) { d.open = true; });
+  });
+
   document.querySelectorAll("[data-print]").forEach(function (button) {
     button.addEventListener("click", function () { window.print(); });
   });
