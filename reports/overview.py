@@ -210,11 +210,15 @@ def _load(cohort: Cohort, students: QuerySet[User], periods: Iterable[Period]) -
     # A subquery, not a list of ids, so the SQL stays the same size for any cohort.
     student_ids = students.values("pk")
     student_rows = sorted(User.objects.filter(pk__in=student_ids), key=user_sort_key)
+    # order_by() drops the models' default orderings, which join and sort
+    # every row by tables this page does not need.
     projects = {
         user_id: (project_id, title)
         for user_id, project_id, title in Membership.objects.filter(
             cohort=cohort, role=Role.STUDENT, user__in=student_ids
-        ).values_list("user_id", "project_id", "project__title")
+        )
+        .order_by()
+        .values_list("user_id", "project_id", "project__title")
     }
     mentorships = Mentorship.objects.filter(cohort=cohort, student__in=student_ids)
     # One instance per mentor, not per assignment: a mentor has many students.
@@ -230,7 +234,9 @@ def _load(cohort: Cohort, students: QuerySet[User], periods: Iterable[Period]) -
         (student_id, period_id): ReportFacts(report_id, status, submitted_at)
         for report_id, student_id, period_id, status, submitted_at in Report.objects.filter(
             period__in=period_ids, student__in=student_ids
-        ).values_list("id", "student_id", "period_id", "status", "submitted_at")
+        )
+        .order_by()
+        .values_list("id", "student_id", "period_id", "status", "submitted_at")
     }
     reviews: dict[int, list[tuple[int | None, str, datetime.datetime]]] = defaultdict(list)
     for report_id, mentor_id, verdict, created_at in (
