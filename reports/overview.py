@@ -33,11 +33,13 @@ from reports.status import (
 )
 
 WAITING_REVIEW_AFTER = datetime.timedelta(days=3)
+# A heading of the published summary, so in the camp's language like the rest of it.
 NO_PROJECT_TITLE = "未分配项目"
 
 
 def report_path(report_id: int) -> str:
-    """The report page of one report."""
+    """The report page of one report (URL name reports:detail). A plain path for
+    now because that page lands on main separately; reverse() once it is there."""
     return f"/reports/{report_id}/"
 
 

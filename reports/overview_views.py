@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET
 
 from camp.models import Cohort, Mentorship, Role, User
 from reports.access import overview_students
+from reports.models import Period
 from reports.overview import (
     Overview,
     StudentRow,
@@ -103,7 +104,7 @@ def _scope(request: HttpRequest, slug: str) -> tuple[Cohort, QuerySet[User]]:
     return cohort, students
 
 
-def _summary_period(form: OverviewFilterForm, overview: Overview):
+def _summary_period(form: OverviewFilterForm, overview: Overview) -> Period | None:
     """The period the summary box shows: the one asked for, else the one whose
     deadline passed last (the one a TA posts), else the current one."""
     number = form.value("summary")
