@@ -474,29 +474,32 @@ def csv_rows(
 # --- Period summary -------------------------------------------------------------------
 
 
+ReportURL = Callable[[int], str] | str | None
+
+
 def period_summary(
     cohort: Cohort,
     period: Period,
     students_queryset: QuerySet[User],
     *,
-    report_url: Callable[[int], str] | str,
+    report_url: ReportURL = None,
     now: datetime.datetime | None = None,
 ) -> str:
     """The period's checklist in the camp's own format, for the summary issue.
 
-    report_url is a base URL ("https://camp.example.org") or a function from a
-    report id to its absolute URL. The text is in the camp's language whatever
-    the reader's: it is published to GitHub as is.
+    report_url is the app's base URL ("https://camp.example.org") or a function
+    from a report id to its absolute URL; without it the lines carry no link
+    (a GitHub issue cannot use a link relative to the app). The text is in the
+    camp's language whatever the reader's: it is published to GitHub as is.
     """
     now = now or timezone.now()
     facts = _load(cohort, students_queryset, [period])
     return summary_text(period, _groups(_rows(facts, now)), report_url=report_url)
 
 
-def summary_text(
-    period: Period, groups: list[ProjectGroup], *, report_url: Callable[[int], str] | str
-) -> str:
+def summary_text(period: Period, groups: list[ProjectGroup], *, report_url: ReportURL) -> str:
     """The summary of `period` for rows already built (their cells must include it)."""
+    link: Callable[[int], str] | None
     if isinstance(report_url, str):
         base_url = report_url.rstrip("/")
 
@@ -514,7 +517,7 @@ def summary_text(
             line = f"- [{'x' if done else ' '}] @{row.login}"
             if row.mentors:
                 line += " (" + ", ".join(f"@{m}" for m in row.mentors) + ")"
-            if cell.report_id is not None:
+            if cell.report_id is not None and link is not None:
                 line += f" [周报]({link(cell.report_id)})"
             elif cell.state == State.EXCUSED:
                 line += " 请假"

@@ -229,6 +229,13 @@ def test_period_summary_excused_draft_and_link_function(camp, history):
     assert "- [x] @carol (@mentor-b) 请假\n" in excused
 
 
+def test_period_summary_without_a_base_url_has_no_links(camp, history):
+    # As the GitHub publisher calls it when the app's public address is unknown.
+    text = period_summary(camp.cohort, camp.period(2), overview_students(camp.ta, camp.cohort))
+    assert "](" not in text
+    assert "- [x] @bob (@mentor-a, @mentor-b)\n" in text
+
+
 def test_period_summary_of_a_mentor_lists_only_their_students(camp, history):
     text = period_summary(
         camp.cohort,
