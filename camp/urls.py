@@ -17,4 +17,5 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("reports.urls")),
     path("reminders/", include("reports.reminder_urls")),
+    path("overview/", include("reports.overview_urls")),
 ]
