@@ -69,18 +69,15 @@ def _plain_line(line: str) -> str:
 
 def template_hints(template: str) -> list[str]:
     """The template's own hint lines, as plain text."""
+    mentor_section = find_section(template, *MENTOR_REVIEW_TITLES)
+    mentor_text = mentor_section.body if mentor_section else ""
     hints = []
     for line in normalize_text(template).split("\n"):
         text = _plain_line(line)
-        if text and not HEADING_RE.match(line) and HINT_START_RE.match(text):
-            if not _in_mentor_review(text, template):
-                hints.append(text)
+        is_hint = text and not HEADING_RE.match(line) and HINT_START_RE.match(text)
+        if is_hint and text not in mentor_text:
+            hints.append(text)
     return hints
-
-
-def _in_mentor_review(text: str, template: str) -> bool:
-    section = find_section(template, *MENTOR_REVIEW_TITLES)
-    return section is not None and text in section.body
 
 
 def _template_lines_by_section(template: str) -> dict[str, set[str]]:

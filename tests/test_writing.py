@@ -1,9 +1,9 @@
 """The write form's domain: template prefill and the checks before submit (pure parts)."""
 
 import pytest
+from django.utils import translation
 from hypothesis import given
 from hypothesis import strategies as st
-from django.utils import translation
 
 from camp.models import DEFAULT_REPORT_TEMPLATE, Cohort
 from reports.writing import lint_report, prefilled_body, template_hints
