@@ -189,7 +189,6 @@ def write_report(
     """Save the student's report from the web form: a draft as it is, a
     submission (or an edit of a submitted report) only when the checks pass:
     no errors, and no warnings unless the student has seen them and accepts."""
-    now = now or timezone.now()
     body = normalize_text(body)
     existing = Report.objects.filter(student=student, period=period).first()
     # Once submitted, every save is an edit of the submission and is checked like one.
@@ -197,7 +196,7 @@ def write_report(
     if checked:
         lint = lint_report(body, period.cohort)
         errors = list(lint.errors)
-        if now < period_start_instant(period):
+        if (now or timezone.now()) < period_start_instant(period):
             errors.insert(
                 0,
                 _("This period starts on %(date)s; submit from then on.")
@@ -212,7 +211,7 @@ def write_report(
         submit=checked,
         source=Source.WEB,
         author=student,
-        at=now,
+        at=now,  # None: stamped by save_report under the row lock
     )
 
 

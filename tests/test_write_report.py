@@ -137,7 +137,9 @@ def test_submission_after_due_is_accepted_and_marked_late(alice, camp):
     assert response.status_code == 302
     page = alice.get(response["Location"]).content.decode()
     assert (
-        "Submitted late" in page and "2025-04-15 09:00" in page and "9 hours, 1 minute late" in page
+        "Submitted late" in page
+        and "2025-04-15 09:00" in page
+        and "9\xa0hours, 1\xa0minute late" in page
     )
 
 
