@@ -117,7 +117,11 @@ def test_no_handler_or_script_from_any_mix_of_the_usual_pieces(source):
 
 @pytest.mark.parametrize(
     "source",
-    [v for k, v in VECTORS.items() if v.startswith("<") and k != "a newline in scheme"],
+    [
+        v
+        for k, v in VECTORS.items()
+        if v.startswith("<") and k not in ("a newline in scheme", "markdown autolink")
+    ],
 )
 def test_the_check_itself_catches_each_raw_html_vector(source):
     # Guards the guard: unsanitised (entities decoded, as a browser would), every
