@@ -70,7 +70,11 @@ def write_page(request: HttpRequest, cohort: str, number: int) -> HttpResponse:
     if request.method == "GET":
         body = report.body if report else prefilled_body(period.cohort, request.user)
         form = ReportForm(initial={"body": body})
-        return render(request, "reports/write.html", {**context, "form": form})
+        return render(
+            request,
+            "reports/write.html",
+            {**context, "form": form, "preview": render_markdown(body)},
+        )
 
     action = request.POST.get("action")
     if action not in WRITE_ACTIONS:

@@ -8,7 +8,8 @@ import zoneinfo
 import pytest
 import time_machine
 
-from camp.models import Cohort
+from camp.models import Cohort, User
+from reports.demo import seed_demo
 from reports.models import Allowance, Review
 from tests.factories import AllowanceFactory, ReportFactory, ReviewFactory
 
@@ -192,3 +193,18 @@ def test_anonymous_and_unknown_ids(client, camp, alices):
     assert response.status_code == 302 and response["Location"].startswith("/accounts/login/")
     client.force_login(camp.alice)
     assert client.get("/reports/999999/").status_code == 404
+
+
+def test_demo_student_can_see_and_write_reports(client, db):
+    seed_demo(students=4, mentors=2, periods=6)
+    student = User.objects.get(username="student1")
+    client.force_login(student)
+    response = client.get("/reports/")
+    [entry] = response.context["cohorts"]
+    assert entry.current is not None and len(entry.rows) == 6
+    assert {row.state for row in entry.rows} - {"future", "open"}, "demo history shows"
+    write = f"/reports/write/demo/{entry.current.period.number}/"
+    page = client.get(write)
+    assert page.status_code == 200 and "学员1" in page.context["form"].initial["body"]
+    submitted = next(row.report for row in entry.rows if row.report and row.report.is_submitted)
+    assert client.get(f"/reports/{submitted.pk}/").status_code == 200
