@@ -125,8 +125,11 @@ def test_preview_works_without_javascript(browser, live_server, live_camp):
         page.fill("#id_password", "pw")
         page.click("form.stack button[type=submit]")
         page.wait_for_url("**/reports/write/camp/2/")
+        page.fill("textarea[name=body]", "### 本周工作\n\n- [x] 无脚本也能预览")
         page.click("button[data-preview]")
-        page.wait_for_selector("#preview h3")
+        page.wait_for_selector("#preview input[type=checkbox][checked]")
+        assert page.locator("#preview h3").inner_text() == "本周工作"
+        assert page.locator("textarea[name=body]").input_value().endswith("无脚本也能预览")
         assert not Report.objects.exists()
     finally:
         context.close()
