@@ -139,4 +139,6 @@ def preview(request: HttpRequest) -> HttpResponse:
     form = PreviewForm(request.POST)
     if not form.is_valid():
         return HttpResponseBadRequest(_("The report is too long to preview."))
-    return HttpResponse(render_markdown(form.cleaned_data["body"]), content_type="text/html")
+    return HttpResponse(
+        render_markdown(form.cleaned_data["body"]), content_type="text/html; charset=utf-8"
+    )

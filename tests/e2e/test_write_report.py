@@ -34,7 +34,10 @@ def fill_in(template: str) -> str:
     return template.replace(
         "请在此描述本周完成的工作",
         "完成了 `paddle.add` 的单测\n\n| 算子 | 状态 |\n|---|---|\n| add | ✅ |",
-    ).replace("请在此描述下周的工作计划", "补充文档")
+    ).replace(
+        "请在此描述下周的工作计划",
+        "补充文档\n\n        ```\n        " + "long_line_of_code(" * 20 + "\n        ```",
+    )
 
 
 def test_student_writes_previews_drafts_submits_and_edits(
@@ -87,6 +90,9 @@ def test_student_writes_previews_drafts_submits_and_edits(
     assert page.locator(".report-body", has_text="补充中文文档和示例").is_visible()
 
     page.set_viewport_size(PHONE)
+    # A long code line scrolls inside its block instead of widening the page.
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    assert page.evaluate("document.querySelector('.report-body pre').scrollWidth") > 390
     page.screenshot(path=str(screenshot_dir / "report-phone.png"), full_page=True)
     page.goto("/reports/")
     page.screenshot(path=str(screenshot_dir / "my-reports-phone.png"), full_page=True)
