@@ -16,6 +16,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("", include("reports.urls")),
+    path("", include("reports.github.urls")),
     path("reminders/", include("reports.reminder_urls")),
     path("overview/", include("reports.overview_urls")),
 ]

@@ -60,7 +60,6 @@ def save_report(
     the body but keep the first submission time, which is what lateness is
     judged by.
     """
-    at = at or timezone.now()
     report, created = _locked_report(
         student,
         period,
@@ -73,6 +72,9 @@ def save_report(
             "claimed_end": claimed_end,
         },
     )
+    # Stamped once the row lock is held: two concurrent writers then get times in
+    # the order their writes land, so the newest revision is always the body.
+    at = at or timezone.now()
     revision_added = created or report.body != body
     if revision_added:
         report.body = body
