@@ -1,9 +1,10 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 
-from camp.models import Cohort, Membership, Mentorship, Project, User
+from camp.invitations import invite_users
+from camp.models import Cohort, Invitation, Membership, Mentorship, Project, User
 from reports.access import managed_cohorts
 
 
@@ -39,6 +40,7 @@ class CohortScopedAdmin(NotFoundOutsideScopeMixin, admin.ModelAdmin):
 class UserAdmin(DjangoUserAdmin):
     list_display = ["username", "github_login", "display_name", "email", "is_staff", "is_active"]
     search_fields = ["username", "github_login", "display_name", "email"]
+    actions = ["send_invitations"]
     fieldsets = DjangoUserAdmin.fieldsets + (
         (
             _("Camp"),
@@ -54,6 +56,33 @@ class UserAdmin(DjangoUserAdmin):
             },
         ),
     )
+
+    @admin.action(description=_("Send (or re-send) an invitation email"), permissions=["change"])
+    def send_invitations(self, request, queryset):
+        result = invite_users(
+            list(queryset), base_url=request.build_absolute_uri("/"), sent_by=request.user
+        )
+        self.message_user(
+            request,
+            _(
+                "%(sent)d invitation(s) sent, %(skipped)d skipped (with a password, inactive or without email)."
+            )
+            % {"sent": len(result.sent), "skipped": len(result.skipped)},
+            messages.SUCCESS if result.sent else messages.WARNING,
+        )
+
+
+@admin.register(Invitation)
+class InvitationAdmin(admin.ModelAdmin):
+    list_display = ["user", "created_at", "expires_at", "used_at", "revoked_at", "sent_by"]
+    list_select_related = ["user", "sent_by"]
+    search_fields = ["user__username", "user__github_login", "user__email"]
+    # The token itself is never stored; nothing here can reveal a link.
+    readonly_fields = ["user", "created_at", "expires_at", "used_at", "revoked_at", "sent_by"]
+    exclude = ["token_hash"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
 
 
 class ProjectInline(admin.TabularInline):

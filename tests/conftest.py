@@ -53,6 +53,13 @@ class Camp:
 
 
 @pytest.fixture(autouse=True)
+def _no_lockouts(settings):
+    # django-axes needs the request in authenticate(), which the test client's
+    # login() does not pass; the lockout tests switch it back on.
+    settings.AXES_ENABLED = False
+
+
+@pytest.fixture(autouse=True)
 def _plain_static_files(settings):
     # The manifest storage needs collectstatic; tests render templates without it.
     settings.STORAGES = {

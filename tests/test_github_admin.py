@@ -13,8 +13,9 @@ AT = datetime.datetime(2025, 3, 16, 10, tzinfo=datetime.UTC)
 
 
 @pytest.fixture(autouse=True)
-def _english(client):
-    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+def _english(client, settings):
+    # The language switcher's cookie: it wins over the profile's language.
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
 
 
 @pytest.fixture

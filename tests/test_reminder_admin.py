@@ -7,6 +7,7 @@ from unittest import mock
 
 import pytest
 import time_machine
+from django.conf import settings
 from django.urls import reverse
 
 from reports import tasks
@@ -31,7 +32,8 @@ def preview_url(slug: str = "camp") -> str:
 def test_the_preview_shows_the_next_pass_and_the_coming_week(camp, client, who):
     signed_in(client, getattr(camp, who))
     with time_machine.travel(SUNDAY_MORNING, tick=False):
-        response = client.get(preview_url(), HTTP_ACCEPT_LANGUAGE="en")
+        client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+        response = client.get(preview_url())
     assert response.status_code == 200
     next_pass = response.context["next_pass"]
     assert {(r["recipient"].login, r["status"]) for r in next_pass} == {

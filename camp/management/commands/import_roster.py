@@ -1,8 +1,11 @@
 import json
 from pathlib import Path
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+from camp.invitations import invite_users
+from camp.models import User
 from camp.roster import RosterError, apply_roster, load_roster_file
 
 
@@ -18,8 +21,16 @@ class Command(BaseCommand):
         parser.add_argument(
             "--json", action="store_true", dest="as_json", help="print what changed as JSON"
         )
+        parser.add_argument(
+            "--invite",
+            action="store_true",
+            help="email an invitation to everyone in the file who has no password yet "
+            "(links point at SITE_URL)",
+        )
 
-    def handle(self, *args, file: Path, as_json: bool = False, **options) -> None:
+    def handle(
+        self, *args, file: Path, as_json: bool = False, invite: bool = False, **options
+    ) -> None:
         try:
             roster = load_roster_file(file)
             result = apply_roster(roster)
@@ -27,9 +38,18 @@ class Command(BaseCommand):
             raise CommandError(
                 "The roster was rejected, nothing was written:\n  " + "\n  ".join(exc.errors)
             ) from exc
+        invited = None
+        if invite:
+            people = User.objects.filter(memberships__cohort__slug=result.cohort).distinct()
+            invited = invite_users(list(people), base_url=settings.SITE_URL)
         if as_json:
-            self.stdout.write(_dumps(result))
+            self.stdout.write(_dumps(result, invited))
             return
+        if invited is not None:
+            self.stdout.write(
+                f"Invitations: {len(invited.sent)} sent, {len(invited.skipped)} skipped "
+                "(already with a password, inactive, or without email)."
+            )
         if not result.changed:
             self.stdout.write(f"Cohort {result.cohort}: already up to date, nothing changed.")
             return
@@ -46,9 +66,17 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS(f"Cohort {result.cohort}: " + ", ".join(parts) + "."))
 
 
-def _dumps(result) -> str:
+def _dumps(result, invited=None) -> str:
     return json.dumps(
         {
+            **(
+                {}
+                if invited is None
+                else {
+                    "invited": sorted(str(u) for u in invited.sent),
+                    "not_invited": {str(u): why for u, why in invited.skipped},
+                }
+            ),
             "cohort": result.cohort,
             "changed": result.changed,
             "created": {k: v for k, v in result.created.items() if v},
