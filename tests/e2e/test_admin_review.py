@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import datetime
 
-from django.utils import timezone
-
 from reports.models import Review
-from reports.status import State, report_state
+from tests.e2e.conftest import sign_in
 from tests.factories import ReportFactory
 
 
@@ -56,20 +54,17 @@ def test_mentor_reviews_the_first_unreviewed_report(page, transactional_camp, sc
     assert page.locator(".field-rendered_body strong").first.inner_text() == "下周计划"
     page.screenshot(path=str(screenshot_dir / "admin-review-posted.png"), full_page=True)
 
-    # What the student sees follows the review's verdict (the report page itself
-    # is issue 4's; its check is added when both are merged).
-    waiting_longest.refresh_from_db()
-    assert (
-        report_state(
-            period=period,
-            report=waiting_longest,
-            allowance=None,
-            verdict=review.verdict,
-            now=timezone.now(),
-        )
-        == State.NEEDS_CHANGES
-    )
-
     # Back in the queue, the reviewed report moved below the one still waiting.
     page.goto("/admin/reports/report/")
     assert rows.first.locator("th a").inner_text().startswith("bob")
+
+    # The student sees the review on their report page and on My reports.
+    page.context.clear_cookies()
+    sign_in(page, "alice")
+    page.goto(f"/reports/{waiting_longest.pk}/")
+    review_card = page.locator("[data-review]")
+    assert review_card.locator(".review-head strong").inner_text() == "Mentor A"
+    assert review_card.locator(".markdown strong").inner_text() == "下周计划"
+    page.screenshot(path=str(screenshot_dir / "student-sees-review.png"), full_page=True)
+    page.goto("/reports/")
+    assert page.locator(".state-needs_changes").first.is_visible()
