@@ -1,11 +1,24 @@
+from django import forms
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import render
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.utils.cache import add_never_cache_headers
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 
 from camp.health import health
+from camp.tokens import create_token, revoke_token
 from reports.home import home_cards
+
+
+class ApiTokenForm(forms.Form):
+    name = forms.CharField(
+        label=_("Name"),
+        max_length=100,
+        help_text=_("What the token is for, e.g. “chat bot”."),
+    )
 
 
 @login_required
@@ -18,3 +31,30 @@ def home(request: HttpRequest) -> HttpResponse:
 def healthz(request: HttpRequest) -> JsonResponse:
     healthy, details = health()
     return JsonResponse(details, status=200 if healthy else 503)
+
+
+@login_required
+def api_tokens(request: HttpRequest) -> HttpResponse:
+    """List the user's API tokens and create one. A new token's secret is in
+    this one response only: it is not stored, so it cannot be shown again."""
+    new_secret = None
+    form = ApiTokenForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        _token, new_secret = create_token(request.user, form.cleaned_data["name"])
+        form = ApiTokenForm()
+    response = render(
+        request,
+        "camp/api_tokens.html",
+        {"form": form, "tokens": request.user.api_tokens.all(), "new_secret": new_secret},
+    )
+    add_never_cache_headers(response)
+    return response
+
+
+@login_required
+@require_POST
+def revoke_api_token(request: HttpRequest, token_id: int) -> HttpResponse:
+    if not revoke_token(request.user, token_id):
+        raise Http404
+    messages.success(request, _("The token was revoked."))
+    return redirect("api_tokens")

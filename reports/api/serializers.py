@@ -1,0 +1,205 @@
+"""What the API shows and accepts. Reading is plain serialisation; writing only
+validates input here, the views hand it to the domain functions."""
+
+from __future__ import annotations
+
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from camp.models import Cohort, Membership, Project, User
+from reports.markdown import render_markdown
+from reports.models import Period, Report, Review
+from reports.status import period_start_instant
+
+# Generous for a weekly report, small enough that nobody stores a novel.
+MAX_BODY_LENGTH = 50_000
+# Ids are BigAutoField: a larger number can name nothing.
+MAX_ID = 2**63 - 1
+
+
+class UserBriefSerializer(serializers.ModelSerializer):
+    name = serializers.CharField(read_only=True)
+
+    class Meta:
+        model = User
+        fields = ["id", "username", "github_login", "name"]
+
+
+class MembershipSerializer(serializers.ModelSerializer):
+    cohort = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+
+    class Meta:
+        model = Membership
+        fields = ["cohort", "role", "project"]
+
+
+class MeSerializer(serializers.ModelSerializer):
+    name = serializers.CharField(read_only=True)
+    memberships = MembershipSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = User
+        fields = [
+            "id",
+            "username",
+            "github_login",
+            "name",
+            "email",
+            "language",
+            "timezone",
+            "is_superuser",
+            "memberships",
+        ]
+
+
+class CohortSerializer(serializers.ModelSerializer):
+    required_sections = serializers.ListField(child=serializers.CharField(), read_only=True)
+
+    class Meta:
+        model = Cohort
+        fields = [
+            "slug",
+            "name",
+            "timezone",
+            "starts_on",
+            "ends_on",
+            "period_days",
+            "due_days_after_end",
+            "due_time",
+            "report_visibility",
+            "report_template",
+            "required_sections",
+            "github_repo",
+        ]
+
+
+class ProjectSerializer(serializers.ModelSerializer):
+    cohort = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+
+    class Meta:
+        model = Project
+        fields = ["id", "cohort", "title", "description"]
+
+
+class PeriodSerializer(serializers.ModelSerializer):
+    cohort = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+
+    class Meta:
+        model = Period
+        fields = ["id", "cohort", "number", "starts_on", "ends_on", "due_at", "summary_issue_url"]
+
+
+class PeriodBriefSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Period
+        fields = ["id", "number", "starts_on", "ends_on", "due_at"]
+
+
+class ReportSerializer(serializers.ModelSerializer):
+    cohort = serializers.SlugRelatedField(source="period.cohort", slug_field="slug", read_only=True)
+    period = PeriodBriefSerializer(read_only=True)
+    student = UserBriefSerializer(read_only=True)
+    body_html = serializers.SerializerMethodField(
+        help_text="The body rendered from Markdown and sanitised."
+    )
+
+    class Meta:
+        model = Report
+        fields = [
+            "id",
+            "cohort",
+            "period",
+            "student",
+            "status",
+            "submitted_at",
+            "body",
+            "body_html",
+            "source",
+            "source_url",
+            "claimed_start",
+            "claimed_end",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(serializers.CharField())
+    def get_body_html(self, report: Report) -> str:
+        return str(render_markdown(report.body))
+
+
+class ReportUpdateSerializer(serializers.Serializer):
+    body = serializers.CharField(
+        max_length=MAX_BODY_LENGTH,
+        allow_blank=True,
+        trim_whitespace=False,
+        help_text="Markdown.",
+    )
+    submit = serializers.BooleanField(
+        default=False,
+        help_text="Submit the report. Submitting is one-way: a submitted report stays "
+        "submitted and keeps its first submission time.",
+    )
+
+
+class ReportCreateSerializer(ReportUpdateSerializer):
+    """The period is named by its id, or by the cohort's slug and its number."""
+
+    period = serializers.IntegerField(
+        required=False, min_value=1, max_value=MAX_ID, help_text="Period id."
+    )
+    cohort = serializers.SlugField(required=False, help_text="Cohort slug, with period_number.")
+    period_number = serializers.IntegerField(required=False, min_value=1, max_value=32767)
+
+    def validate(self, attrs: dict) -> dict:
+        by_id = "period" in attrs
+        by_number = "cohort" in attrs or "period_number" in attrs
+        if by_id == by_number:
+            raise serializers.ValidationError(
+                _("Give either period (an id) or both cohort and period_number.")
+            )
+        if by_number and not ("cohort" in attrs and "period_number" in attrs):
+            raise serializers.ValidationError(_("Give both cohort and period_number."))
+        periods = self.context["writable_periods"]
+        if by_id:
+            period = periods.filter(pk=attrs.pop("period")).first()
+        else:
+            period = periods.filter(
+                cohort__slug=attrs.pop("cohort"), number=attrs.pop("period_number")
+            ).first()
+        if period is None:
+            raise serializers.ValidationError(
+                _("No such period in a cohort where you are a student.")
+            )
+        if timezone.now() < period_start_instant(period):
+            raise serializers.ValidationError(
+                _("Period %(number)s has not started yet.") % {"number": period.number}
+            )
+        attrs["period"] = period
+        return attrs
+
+
+class ReviewSerializer(serializers.ModelSerializer):
+    mentor = UserBriefSerializer(read_only=True)
+    body_html = serializers.SerializerMethodField(
+        help_text="The review rendered from Markdown and sanitised."
+    )
+
+    class Meta:
+        model = Review
+        fields = ["id", "report", "mentor", "verdict", "body", "body_html", "source", "created_at"]
+        read_only_fields = fields
+
+    @extend_schema_field(serializers.CharField())
+    def get_body_html(self, review: Review) -> str:
+        return str(render_markdown(review.body))
+
+
+class ReviewCreateSerializer(serializers.Serializer):
+    report = serializers.IntegerField(min_value=1, max_value=MAX_ID, help_text="Report id.")
+    verdict = serializers.ChoiceField(choices=Review.Verdict.choices)
+    body = serializers.CharField(
+        max_length=MAX_BODY_LENGTH, allow_blank=True, default="", trim_whitespace=False
+    )

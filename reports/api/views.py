@@ -1,0 +1,208 @@
+"""The API's endpoints: thin viewsets over the querysets of reports.access and
+the write path of reports.submissions."""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import mixins, status, viewsets
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.generics import RetrieveAPIView
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from camp.models import Cohort, Project, Role, User
+from reports.access import (
+    can_review,
+    cohorts_where,
+    visible_reports,
+    visible_reviews,
+)
+from reports.api import filters, serializers
+from reports.api.permissions import ReportPermission, ReviewPermission
+from reports.models import Period, Report, Review, Source
+from reports.submissions import save_report
+
+MEMBER_ROLES = (Role.STUDENT, Role.MENTOR, Role.TA)
+
+
+def member_cohorts(user: User) -> QuerySet[Cohort]:
+    if user.is_superuser:
+        return Cohort.objects.all()
+    return cohorts_where(user, *MEMBER_ROLES)
+
+
+class MeView(RetrieveAPIView):
+    """The signed-in user and their roles."""
+
+    serializer_class = serializers.MeSerializer
+
+    def get_object(self) -> User:
+        return self.request.user
+
+
+class CohortViewSet(viewsets.ReadOnlyModelViewSet):
+    """Cohorts the user belongs to (all of them for admins)."""
+
+    serializer_class = serializers.CohortSerializer
+    lookup_field = "slug"
+    ordering_fields = ["starts_on", "slug", "name"]
+
+    def get_queryset(self) -> QuerySet[Cohort]:
+        return member_cohorts(self.request.user).order_by("-starts_on", "slug")
+
+
+class ProjectViewSet(viewsets.ReadOnlyModelViewSet):
+    serializer_class = serializers.ProjectSerializer
+    filterset_class = filters.ProjectFilter
+    ordering_fields = ["title", "id"]
+
+    def get_queryset(self) -> QuerySet[Project]:
+        return (
+            Project.objects.filter(cohort__in=member_cohorts(self.request.user))
+            .select_related("cohort")
+            .order_by("cohort__slug", "title")
+        )
+
+
+class PeriodViewSet(viewsets.ReadOnlyModelViewSet):
+    serializer_class = serializers.PeriodSerializer
+    filterset_class = filters.PeriodFilter
+    ordering_fields = ["number", "starts_on", "due_at", "id"]
+
+    def get_queryset(self) -> QuerySet[Period]:
+        return (
+            Period.objects.filter(cohort__in=member_cohorts(self.request.user))
+            .select_related("cohort")
+            .order_by("cohort__slug", "number")
+        )
+
+
+@extend_schema_view(
+    create=extend_schema(
+        summary="Write the report for a period",
+        description="Creates the signed-in student's report for the period, or updates it "
+        "when it exists (one report per student and period). Drafts are seen by their "
+        "author only.",
+        request=serializers.ReportCreateSerializer,
+        responses={
+            201: OpenApiResponse(serializers.ReportSerializer, "Report created."),
+            200: OpenApiResponse(serializers.ReportSerializer, "Existing report updated."),
+        },
+    ),
+    update=extend_schema(
+        request=serializers.ReportUpdateSerializer,
+        responses={200: serializers.ReportSerializer},
+    ),
+    partial_update=extend_schema(
+        request=serializers.ReportUpdateSerializer,
+        responses={200: serializers.ReportSerializer},
+    ),
+)
+class ReportViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Reports the user may read; students write their own."""
+
+    serializer_class = serializers.ReportSerializer
+    permission_classes = [IsAuthenticated, ReportPermission]
+    filterset_class = filters.ReportFilter
+    ordering_fields = ["submitted_at", "updated_at", "created_at", "period__number", "id"]
+
+    def get_queryset(self) -> QuerySet[Report]:
+        return visible_reports(self.request.user).select_related("period__cohort", "student")
+
+    def create(self, request: Request, *args, **kwargs) -> Response:
+        writable_periods = Period.objects.filter(
+            cohort__in=cohorts_where(request.user, Role.STUDENT)
+        ).select_related("cohort")
+        data = serializers.ReportCreateSerializer(
+            data=request.data, context={"writable_periods": writable_periods}
+        )
+        data.is_valid(raise_exception=True)
+        result = self._save(data.validated_data["period"], data.validated_data)
+        return Response(
+            serializers.ReportSerializer(result.report).data,
+            status=status.HTTP_201_CREATED if result.created else status.HTTP_200_OK,
+        )
+
+    def update(self, request: Request, *args, **kwargs) -> Response:
+        report = self.get_object()
+        data = serializers.ReportUpdateSerializer(data=request.data, partial=kwargs.get("partial"))
+        data.is_valid(raise_exception=True)
+        values = {"body": report.body, **data.validated_data}
+        result = self._save(report.period, values)
+        return Response(serializers.ReportSerializer(result.report).data)
+
+    def _save(self, period: Period, values: dict):
+        return save_report(
+            student=self.request.user,
+            period=period,
+            body=values["body"],
+            submit=values.get("submit", False),
+            source=Source.API,
+            author=self.request.user,
+        )
+
+
+@extend_schema_view(
+    create=extend_schema(
+        summary="Review a report",
+        description="A mentor reviews a report of one of their students (a TA, any "
+        "report of their cohort). Reports the user cannot see are 404.",
+        request=serializers.ReviewCreateSerializer,
+        responses={201: serializers.ReviewSerializer},
+    ),
+)
+class ReviewViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Reviews of the user's own reports, and of the reports they may review."""
+
+    serializer_class = serializers.ReviewSerializer
+    permission_classes = [IsAuthenticated, ReviewPermission]
+    filterset_class = filters.ReviewFilter
+    ordering_fields = ["created_at", "id"]
+
+    def get_queryset(self) -> QuerySet[Review]:
+        return (
+            visible_reviews(self.request.user).select_related("mentor").order_by("created_at", "id")
+        )
+
+    def create(self, request: Request, *args, **kwargs) -> Response:
+        data = serializers.ReviewCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        report = get_object_or_404(visible_reports(request.user), pk=data.validated_data["report"])
+        if not can_review(request.user, report):
+            raise PermissionDenied(_("You may not review this report."))
+        review = add_review(
+            report=report,
+            reviewer=request.user,
+            verdict=data.validated_data["verdict"],
+            body=data.validated_data["body"],
+        )
+        return Response(serializers.ReviewSerializer(review).data, status=status.HTTP_201_CREATED)
+
+
+def add_review(*, report: Report, reviewer: User, verdict: str, body: str) -> Review:
+    # Stands in for reports.reviews.add_review (not on main yet); the lead
+    # switches this call to it at merge.
+    return Review.objects.create(
+        report=report,
+        mentor=reviewer,
+        verdict=verdict,
+        body=body,
+        source=Source.API,
+        created_at=timezone.now(),
+    )
