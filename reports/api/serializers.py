@@ -19,6 +19,20 @@ MAX_BODY_LENGTH = 50_000
 MAX_ID = 2**63 - 1
 
 
+@extend_schema_field({"type": "string", "pattern": r"^\d{2}:\d{2}:\d{2}$", "example": "23:59:00"})
+class LocalTimeField(serializers.TimeField):
+    """A wall-clock time in the cohort's time zone. Not OpenAPI's `time`
+    format, which is RFC 3339 full-time and so requires a UTC offset."""
+
+
+@extend_schema_field({"type": "string", "format": "uri", "nullable": True})
+class OptionalURLField(serializers.URLField):
+    """A URL that may be absent: null rather than "", which is not a URI."""
+
+    def to_representation(self, value: str) -> str | None:
+        return value or None
+
+
 class UserBriefSerializer(serializers.ModelSerializer):
     name = serializers.CharField(read_only=True)
 
@@ -56,6 +70,7 @@ class MeSerializer(serializers.ModelSerializer):
 
 class CohortSerializer(serializers.ModelSerializer):
     required_sections = serializers.ListField(child=serializers.CharField(), read_only=True)
+    due_time = LocalTimeField(read_only=True, help_text="Local time in the cohort's time zone.")
 
     class Meta:
         model = Cohort
@@ -85,6 +100,7 @@ class ProjectSerializer(serializers.ModelSerializer):
 
 class PeriodSerializer(serializers.ModelSerializer):
     cohort = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    summary_issue_url = OptionalURLField(read_only=True)
 
     class Meta:
         model = Period
@@ -104,6 +120,7 @@ class ReportSerializer(serializers.ModelSerializer):
     body_html = serializers.SerializerMethodField(
         help_text="The body rendered from Markdown and sanitised."
     )
+    source_url = OptionalURLField(read_only=True)
 
     class Meta:
         model = Report

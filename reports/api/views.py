@@ -4,6 +4,7 @@ the write path of reports.submissions."""
 from __future__ import annotations
 
 from django.db.models import QuerySet
+from django.http import HttpRequest, JsonResponse
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -36,6 +37,17 @@ def member_cohorts(user: User) -> QuerySet[Cohort]:
     return cohorts_where(user, *MEMBER_ROLES)
 
 
+def endpoint_not_found(request: HttpRequest, path: str) -> JsonResponse:
+    """Unknown paths under /api/ answer JSON too, not the site's HTML 404."""
+    return JsonResponse(
+        {
+            "detail": _("No such API endpoint: %(path)s (API paths end with a slash).")
+            % {"path": request.path}
+        },
+        status=404,
+    )
+
+
 class MeView(RetrieveAPIView):
     """The signed-in user and their roles."""
 
@@ -50,6 +62,8 @@ class CohortViewSet(viewsets.ReadOnlyModelViewSet):
 
     serializer_class = serializers.CohortSerializer
     lookup_field = "slug"
+    # Any slug reaches the view, so a malformed one is a JSON 404 like any other.
+    lookup_value_regex = "[^/]+"
     ordering_fields = ["starts_on", "slug", "name"]
 
     def get_queryset(self) -> QuerySet[Cohort]:
