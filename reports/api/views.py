@@ -26,7 +26,7 @@ from reports.access import (
 from reports.api import filters, serializers
 from reports.api.permissions import ReportPermission, ReviewPermission
 from reports.models import Period, Report, Review, Source
-from reports.submissions import save_report
+from reports.submissions import SaveResult, save_report
 
 MEMBER_ROLES = (Role.STUDENT, Role.MENTOR, Role.TA)
 
@@ -156,7 +156,7 @@ class ReportViewSet(
         result = self._save(report.period, values)
         return Response(serializers.ReportSerializer(result.report).data)
 
-    def _save(self, period: Period, values: dict):
+    def _save(self, period: Period, values: dict) -> SaveResult:
         return save_report(
             student=self.request.user,
             period=period,
