@@ -12,6 +12,8 @@ from camp.health import health
 from camp.tokens import create_token, revoke_token
 from reports.home import home_cards
 
+NEW_TOKEN_SESSION_KEY = "new_api_token"
+
 
 class ApiTokenForm(forms.Form):
     name = forms.CharField(
@@ -35,17 +37,23 @@ def healthz(request: HttpRequest) -> JsonResponse:
 
 @login_required
 def api_tokens(request: HttpRequest) -> HttpResponse:
-    """List the user's API tokens and create one. A new token's secret is in
-    this one response only: it is not stored, so it cannot be shown again."""
-    new_secret = None
+    """List the user's API tokens and create one. A new token's secret is not
+    stored; it rides in the session to the page after the redirect and is
+    dropped there, so it is shown once and a reload does not create another."""
     form = ApiTokenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        _token, new_secret = create_token(request.user, form.cleaned_data["name"])
-        form = ApiTokenForm()
+        _token, request.session[NEW_TOKEN_SESSION_KEY] = create_token(
+            request.user, form.cleaned_data["name"]
+        )
+        return redirect("api_tokens")
     response = render(
         request,
         "camp/api_tokens.html",
-        {"form": form, "tokens": request.user.api_tokens.all(), "new_secret": new_secret},
+        {
+            "form": form,
+            "tokens": request.user.api_tokens.all(),
+            "new_secret": request.session.pop(NEW_TOKEN_SESSION_KEY, None),
+        },
     )
     add_never_cache_headers(response)
     return response

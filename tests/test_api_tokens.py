@@ -35,9 +35,10 @@ def test_token_page_needs_sign_in(client, camp):
 
 def test_create_shows_the_token_once_and_stores_only_a_digest(client, camp):
     client.force_login(camp.alice)
-    response = client.post("/account/tokens/", {"name": "chat bot"})
-    assert response.status_code == 200
-    assert "no-store" in response["Cache-Control"] or "no-cache" in response["Cache-Control"]
+    created = client.post("/account/tokens/", {"name": "chat bot"})
+    assert created.status_code == 302 and created["Location"] == "/account/tokens/"
+    response = client.get("/account/tokens/")
+    assert "no-store" in response["Cache-Control"]
     token = ApiToken.objects.get(user=camp.alice)
     secret = response.context["new_secret"]
     assert secret.startswith("camp_") and secret.encode() in response.content
