@@ -359,6 +359,29 @@ def test_bad_report_input_is_a_clear_json_error_and_changes_nothing(client, camp
     assert not Report.objects.exists()
 
 
+@pytest.mark.parametrize(
+    "url, expected",
+    [
+        ("/api/cohorts/%00/", 404),
+        ("/api/cohorts/no such cohort/", 404),
+        ("/api/reports/99999999999999999999999/", 404),
+        ("/api/reports/abc/", 404),
+        ("/api/reports", 404),
+        ("/api/nothing-here/", 404),
+        ("/api/reports/?cohort=%00", 400),
+        ("/api/reports/?period_id=1e30", 200),  # names no period: an empty list
+        ("/api/reports/?page=0", 404),
+        ("/api/reviews/?report=99999999999999999999", 400),
+    ],
+)
+def test_odd_urls_are_json_client_errors(client, camp, url, expected):
+    client.force_login(camp.admin)
+    response = client.get(url)
+    assert response.status_code == expected
+    body = response.json()
+    assert body["detail"] if expected == 404 else body
+
+
 def test_malformed_json_is_a_json_error(client, camp):
     client.force_login(camp.alice)
     response = client.post("/api/reports/", "{not json", content_type="application/json")

@@ -62,8 +62,9 @@ class CohortViewSet(viewsets.ReadOnlyModelViewSet):
 
     serializer_class = serializers.CohortSerializer
     lookup_field = "slug"
-    # Any slug reaches the view, so a malformed one is a JSON 404 like any other.
-    lookup_value_regex = "[^/]+"
+    # Only slug characters reach the database (a NUL byte there is a server
+    # error on PostgreSQL); anything else falls through to the JSON 404.
+    lookup_value_regex = "[-a-zA-Z0-9_]+"
     ordering_fields = ["starts_on", "slug", "name"]
 
     def get_queryset(self) -> QuerySet[Cohort]:
