@@ -130,3 +130,16 @@ def test_token_clients_are_throttled_sessions_are_not(client, camp, monkeypatch)
     for _ in range(5):
         assert client.get("/api/me/").status_code == 200
     assert Client().get("/api/me/", **bearer(create_token(camp.bob, "b")[1])).status_code == 200
+
+
+def test_admin_lists_tokens_and_can_revoke_but_not_create(client, camp):
+    token, _secret = create_token(camp.alice, "bot")
+    client.force_login(camp.admin)
+    listing = client.get("/admin/camp/apitoken/")
+    assert listing.status_code == 200 and token.prefix.encode() in listing.content
+    assert token.digest.encode() not in listing.content
+    assert client.get("/admin/camp/apitoken/add/").status_code == 403
+    client.post(f"/admin/camp/apitoken/{token.pk}/delete/", {"post": "yes"})
+    assert not ApiToken.objects.exists()
+    client.force_login(camp.ta)  # staff, but tokens are the superuser's business
+    assert client.get("/admin/camp/apitoken/").status_code == 403
