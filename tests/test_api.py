@@ -519,6 +519,12 @@ def test_reviews_of_unseen_drafts_or_missing_reports_are_404(client, camp, data,
         content_type="application/json",
     )
     assert bad.status_code == 400 and "verdict" in bad.json()
+    too_long = client.post(
+        "/api/reviews/",
+        {"report": data["reports"]["alice"].pk, "verdict": "comment", "body": "x" * 20_001},
+        content_type="application/json",
+    )
+    assert too_long.status_code == 400 and "body" in too_long.json()
     assert Review.objects.count() == 2
 
 

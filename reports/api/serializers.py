@@ -15,6 +15,8 @@ from reports.status import period_start_instant
 
 # Generous for a weekly report, small enough that nobody stores a novel.
 MAX_BODY_LENGTH = 50_000
+# The same limit as reports.reviews (on main since this branch started).
+MAX_REVIEW_LENGTH = 20_000
 # Ids are BigAutoField: a larger number can name nothing.
 MAX_ID = 2**63 - 1
 
@@ -218,5 +220,5 @@ class ReviewCreateSerializer(serializers.Serializer):
     report = serializers.IntegerField(min_value=1, max_value=MAX_ID, help_text="Report id.")
     verdict = serializers.ChoiceField(choices=Review.Verdict.choices)
     body = serializers.CharField(
-        max_length=MAX_BODY_LENGTH, allow_blank=True, default="", trim_whitespace=False
+        max_length=MAX_REVIEW_LENGTH, allow_blank=True, default="", help_text="Markdown."
     )

@@ -202,22 +202,26 @@ class ReviewViewSet(
         if not can_review(request.user, report):
             raise PermissionDenied(_("You may not review this report."))
         review = add_review(
-            report=report,
-            reviewer=request.user,
-            verdict=data.validated_data["verdict"],
+            report,
+            request.user,
             body=data.validated_data["body"],
+            verdict=data.validated_data["verdict"],
+            source=Source.API,
         )
         return Response(serializers.ReviewSerializer(review).data, status=status.HTTP_201_CREATED)
 
 
-def add_review(*, report: Report, reviewer: User, verdict: str, body: str) -> Review:
-    # Stands in for reports.reviews.add_review (not on main yet); the lead
-    # switches this call to it at merge.
+def add_review(
+    report: Report, reviewer: User, body: str, verdict: str, source: str = Source.ADMIN
+) -> Review:
+    # Stands in for reports.reviews.add_review (same signature), which was not
+    # on main when this branch started; the lead switches the import at merge.
+    # The view has already checked can_review and the serializer the input.
     return Review.objects.create(
         report=report,
         mentor=reviewer,
+        body=body.strip(),
         verdict=verdict,
-        body=body,
-        source=Source.API,
+        source=source,
         created_at=timezone.now(),
     )
