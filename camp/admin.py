@@ -1,8 +1,38 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 
 from camp.models import ApiToken, Cohort, Membership, Mentorship, Project, User
+from reports.access import managed_cohorts
+
+
+class NotFoundOutsideScopeMixin:
+    """Objects outside get_queryset are 404, not Django's redirect to the admin
+    index, so that typing the id of someone else's row looks like a wrong id."""
+
+    def get_object(self, request, object_id, from_field=None):
+        obj = super().get_object(request, object_id, from_field)
+        if obj is None:
+            raise Http404
+        return obj
+
+
+class CohortScopedAdmin(NotFoundOutsideScopeMixin, admin.ModelAdmin):
+    """Roster rows of the cohorts the user manages (a TA's own; all for the
+    superuser), so that a TA can neither see nor grant roles in another cohort."""
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).filter(cohort__in=managed_cohorts(request.user))
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "cohort":
+            kwargs["queryset"] = managed_cohorts(request.user)
+        elif db_field.name == "project":
+            kwargs["queryset"] = Project.objects.filter(
+                cohort__in=managed_cohorts(request.user)
+            ).select_related("cohort")
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
 @admin.register(User)
@@ -32,33 +62,36 @@ class ProjectInline(admin.TabularInline):
 
 
 @admin.register(Cohort)
-class CohortAdmin(admin.ModelAdmin):
+class CohortAdmin(NotFoundOutsideScopeMixin, admin.ModelAdmin):
     list_display = ["slug", "name", "starts_on", "ends_on", "period_days", "timezone"]
     search_fields = ["slug", "name"]
     prepopulated_fields = {"slug": ["name"]}
     inlines = [ProjectInline]
 
+    def get_queryset(self, request):
+        return super().get_queryset(request).filter(pk__in=managed_cohorts(request.user))
+
 
 @admin.register(Project)
-class ProjectAdmin(admin.ModelAdmin):
+class ProjectAdmin(CohortScopedAdmin):
     list_display = ["title", "cohort"]
-    list_filter = ["cohort"]
+    list_filter = [("cohort", admin.RelatedOnlyFieldListFilter)]
     search_fields = ["title"]
 
 
 @admin.register(Membership)
-class MembershipAdmin(admin.ModelAdmin):
+class MembershipAdmin(CohortScopedAdmin):
     list_display = ["user", "cohort", "role", "project"]
-    list_filter = ["cohort", "role"]
+    list_filter = [("cohort", admin.RelatedOnlyFieldListFilter), "role"]
     search_fields = ["user__github_login", "user__display_name"]
     list_select_related = ["user", "cohort", "project"]
     autocomplete_fields = ["user"]
 
 
 @admin.register(Mentorship)
-class MentorshipAdmin(admin.ModelAdmin):
+class MentorshipAdmin(CohortScopedAdmin):
     list_display = ["student", "mentor", "cohort"]
-    list_filter = ["cohort"]
+    list_filter = [("cohort", admin.RelatedOnlyFieldListFilter)]
     search_fields = ["student__github_login", "mentor__github_login"]
     list_select_related = ["student", "mentor", "cohort"]
     autocomplete_fields = ["student", "mentor"]

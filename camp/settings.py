@@ -149,6 +149,15 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BEAT_SCHEDULE = {
     "heartbeat": {"task": "camp.tasks.heartbeat", "schedule": 30.0},
     "extend-calendars": {"task": "reports.tasks.extend_calendars", "schedule": 6 * 3600.0},
+    # Copied into django-celery-beat's table on beat's start: editable in the admin.
+    "github-sync": {
+        "task": "reports.tasks.sync_github_all",
+        "schedule": env.float("GITHUB_SYNC_SECONDS", default=600.0),
+    },
+    "github-publish-summaries": {
+        "task": "reports.tasks.publish_summaries",
+        "schedule": env.float("GITHUB_PUBLISH_SECONDS", default=600.0),
+    },
 }
 # How long a worker heartbeat stays fresh for /healthz.
 HEARTBEAT_STALE_AFTER = 300
@@ -161,6 +170,9 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 GITHUB_API_URL = env.str("GITHUB_API_URL", default="https://api.github.com").rstrip("/")
 GITHUB_TOKEN = env.str("GITHUB_TOKEN", default="")
 GITHUB_WEBHOOK_SECRET = env.str("GITHUB_WEBHOOK_SECRET", default="")
+
+# Where the app is reachable from outside: links in emails and chat messages.
+SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

@@ -81,6 +81,24 @@ def can_review(user: AnyUser, report: Report) -> bool:
     return reviewable_reports(user).filter(pk=report.pk).exists()
 
 
+def admin_reports(user: AnyUser) -> QuerySet[Report]:
+    """Reports shown in the admin: the superuser's all of them, anyone else's the
+    ones they may review (a mentor's own students, a TA's cohorts). Peers'
+    reports that a shared cohort lets a mentor read stay out of the review queue."""
+    if user.is_authenticated and user.is_active and user.is_superuser:
+        return visible_reports(user)
+    return reviewable_reports(user)
+
+
+def managed_cohorts(user: AnyUser) -> QuerySet[Cohort]:
+    """Cohorts whose periods, excuses and extensions the user manages: a TA's own."""
+    if not user.is_authenticated or not user.is_active:
+        return Cohort.objects.none()
+    if user.is_superuser:
+        return Cohort.objects.all()
+    return cohorts_where(user, Role.TA)
+
+
 def overview_students(user: AnyUser, cohort: Cohort) -> QuerySet[User] | None:
     """Students of the cohort whose progress the user may follow; None when the
     user may not see the cohort's overview at all."""

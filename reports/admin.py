@@ -1,49 +1,524 @@
-from django.contrib import admin
+"""The admin is where mentors review: a queue of their students' reports, the
+report rendered, an inline form for a review, and a bulk "LGTM".
 
+Every queryset here goes through reports.access, so a report (or period, or
+excuse) outside the user's scope is not found (404) by any admin view, search
+or autocomplete. Writes go through reports.reviews.
+"""
+
+from __future__ import annotations
+
+import datetime
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.db.models import (
+    BooleanField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+)
+from django.db.models.functions import Coalesce
+from django.forms.models import BaseInlineFormSet
+from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from camp.admin import NotFoundOutsideScopeMixin
+from camp.models import Membership, Project, Role, User
+from reports.access import admin_reports, can_review, managed_cohorts, reviewable_reports
+from reports.github import admin as github_admin  # noqa: F401 (registers the GitHub admin)
 from reports.markdown import render_markdown
 from reports.models import Allowance, Period, Report, Review, Revision
+from reports.notify import admin as notify_admin  # noqa: F401 (registers the reminder admins)
+from reports.reviews import MAX_REVIEW_LENGTH, add_review, approve_reports
+
+UNREVIEWED = "unreviewed"
 
 
 @admin.register(Period)
-class PeriodAdmin(admin.ModelAdmin):
+class PeriodAdmin(NotFoundOutsideScopeMixin, admin.ModelAdmin):
     list_display = ["cohort", "number", "starts_on", "ends_on", "due_at"]
-    list_filter = ["cohort"]
+    list_filter = [("cohort", admin.RelatedOnlyFieldListFilter)]
     ordering = ["cohort", "number"]
+    search_fields = ["cohort__slug", "cohort__name"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Period]:
+        return (
+            super()
+            .get_queryset(request)
+            .filter(cohort__in=managed_cohorts(request.user))
+            .select_related("cohort")
+        )
+
+
+def _has_review() -> Exists:
+    return Exists(Review.objects.filter(report=OuterRef("pk")))
+
+
+def _queue(reports: QuerySet[Report]) -> QuerySet[Report]:
+    """The review queue's columns as annotations: one query for the whole page."""
+    latest_review = Review.objects.filter(report=OuterRef("pk")).order_by("-created_at", "-id")
+    extension = Allowance.objects.filter(
+        student=OuterRef("student"), period=OuterRef("period"), kind=Allowance.Kind.EXTENSION
+    )
+    project = Membership.objects.filter(
+        user=OuterRef("student"), cohort=OuterRef("period__cohort"), role=Role.STUDENT
+    )
+    return (
+        reports.select_related("student", "period", "period__cohort")
+        .annotate(
+            has_review=_has_review(),
+            latest_verdict=Subquery(latest_review.values("verdict")[:1]),
+            project_title=Subquery(project.values("project__title")[:1]),
+            effective_due_at=Coalesce(
+                Subquery(extension.values("extended_due_at")[:1]), F("period__due_at")
+            ),
+        )
+        .annotate(
+            is_late=ExpressionWrapper(
+                Q(submitted_at__gt=F("effective_due_at")), output_field=BooleanField()
+            )
+        )
+    )
+
+
+class ReviewStatusFilter(admin.SimpleListFilter):
+    title = _("review status")
+    parameter_name = "review"
+
+    def lookups(self, request, model_admin):
+        return [(UNREVIEWED, _("Waiting for review")), *Review.Verdict.choices]
+
+    def queryset(self, request, queryset):
+        if self.value() == UNREVIEWED:
+            return queryset.filter(has_review=False)
+        if self.value() in Review.Verdict.values:
+            return queryset.filter(latest_verdict=self.value())
+        return queryset
+
+
+class LateFilter(admin.SimpleListFilter):
+    title = _("late")
+    parameter_name = "late"
+
+    def lookups(self, request, model_admin):
+        return [("yes", _("Late")), ("no", _("On time"))]
+
+    def queryset(self, request, queryset):
+        if self.value() in ("yes", "no"):
+            return queryset.filter(is_late=self.value() == "yes")
+        return queryset
+
+
+class ProjectFilter(admin.SimpleListFilter):
+    title = _("project")
+    parameter_name = "project"
+
+    def lookups(self, request, model_admin):
+        cohorts = admin_reports(request.user).values("period__cohort")
+        return [
+            (str(project.pk), f"{project.cohort.slug} · {project.title}")
+            for project in Project.objects.filter(cohort__in=cohorts).select_related("cohort")
+        ]
+
+    def queryset(self, request, queryset):
+        if not self.value() or not self.value().isdigit():
+            return queryset
+        return queryset.filter(
+            Exists(
+                Membership.objects.filter(
+                    user=OuterRef("student"),
+                    cohort=OuterRef("period__cohort"),
+                    role=Role.STUDENT,
+                    project_id=int(self.value()),
+                )
+            )
+        )
 
 
 class RevisionInline(admin.TabularInline):
     model = Revision
     extra = 0
     can_delete = False
-    fields = ["created_at", "source", "author", "body"]
+    fields = ["created_at", "source", "author_name", "body"]
     readonly_fields = fields
+    verbose_name_plural = _("revisions (every version the student saved)")
 
     def has_add_permission(self, request, obj=None) -> bool:
         return False
 
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
 
-class ReviewInline(admin.StackedInline):
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("author")
+
+    @admin.display(description=_("author"))
+    def author_name(self, revision: Revision) -> str:
+        return revision.author.name if revision.author else "-"
+
+
+class PastReviewInline(admin.StackedInline):
+    """The reviews so far, read-only for everyone: a review is a record (the
+    student is notified of it); a mentor who changes their mind posts another."""
+
     model = Review
     extra = 0
-    fields = ["mentor", "verdict", "body", "created_at"]
+    can_delete = False
+    fields = ["reviewer", "created_at", "verdict", "rendered_body"]
+    readonly_fields = fields
+    verbose_name = _("review")
+    verbose_name_plural = _("reviews so far")
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("mentor")
+
+    @admin.display(description=_("reviewer"))
+    def reviewer(self, review: Review) -> str:
+        return review.mentor.name if review.mentor else _("unknown (imported)")
+
+    @admin.display(description=_("review"))
+    def rendered_body(self, review: Review) -> str:
+        return format_html('<div class="markdown-body">{}</div>', render_markdown(review.body))
+
+
+class NewReviewForm(forms.ModelForm):
+    body = forms.CharField(
+        label=_("review"),
+        widget=forms.Textarea(attrs={"rows": 8}),
+        required=False,
+        max_length=MAX_REVIEW_LENGTH,
+        help_text=_("Markdown."),
+    )
+
+    class Meta:
+        model = Review
+        fields = ["verdict", "body"]
+
+
+class NewReviewFormSet(BaseInlineFormSet):
+    @classmethod
+    def get_default_prefix(cls) -> str:
+        return "new_review"
+
+
+class NewReviewInline(admin.StackedInline):
+    """One empty form for a new review, offered only to those who may review
+    this report. ReportAdmin.save_formset records it through add_review."""
+
+    model = Review
+    form = NewReviewForm
+    formset = NewReviewFormSet
+    extra = 1
+    max_num = 1
+    can_delete = False
+    fields = ["verdict", "body"]
+    verbose_name = _("new review")
+    verbose_name_plural = _("write a review")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).none()
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return (
+            obj is not None
+            and super().has_add_permission(request, obj)
+            and can_review(request.user, obj)
+        )
 
 
 @admin.register(Report)
-class ReportAdmin(admin.ModelAdmin):
-    list_display = ["student", "period", "status", "submitted_at", "source"]
-    list_filter = ["period__cohort", "status", "source"]
-    search_fields = ["student__github_login", "student__display_name"]
-    list_select_related = ["student", "period", "period__cohort"]
-    readonly_fields = ["rendered"]
-    inlines = [ReviewInline, RevisionInline]
+class ReportAdmin(NotFoundOutsideScopeMixin, admin.ModelAdmin):
+    list_display = [
+        "student_with_name",
+        "project",
+        "period_label",
+        "submitted",
+        "review_status",
+        "days_waiting",
+    ]
+    # Unreviewed first, then the longest waiting. An expression rather than the
+    # has_review annotation's name, which the admin's checks would not find.
+    ordering = [_has_review().asc(), "submitted_at", "pk"]
+    list_filter = [
+        ("period__cohort", admin.RelatedOnlyFieldListFilter),
+        ("period", admin.RelatedOnlyFieldListFilter),
+        ProjectFilter,
+        ReviewStatusFilter,
+        LateFilter,
+        "source",
+    ]
+    search_fields = ["student__github_login", "student__username", "student__display_name"]
+    fields = [
+        "student_login",
+        "student_name",
+        "project",
+        "period_label",
+        "status",
+        "submitted",
+        "source",
+        "source_url",
+        "rendered",
+    ]
+    readonly_fields = fields
+    inlines = [PastReviewInline, NewReviewInline, RevisionInline]
 
-    @admin.display(description="rendered")
-    def rendered(self, obj: Report):
-        return render_markdown(obj.body)
+    actions = ["approve_selected"]
+    list_per_page = 50
+
+    class Media:
+        # The admin cannot load app.css (its element rules would restyle the
+        # admin); this sheet only undoes the admin's form indents inside a report.
+        css = {"all": ["camp/admin.css"]}
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Report]:
+        return _queue(admin_reports(request.user))
+
+    # Nobody edits a report body here: bodies are written by their student
+    # through reports.submissions (which keeps the revisions). "Change" on this
+    # admin means "may post a review", which is the add_review permission on a
+    # report the user may review.
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Report | None = None) -> bool:
+        if not request.user.has_perm("reports.add_review"):
+            return False
+        return obj is None or can_review(request.user, obj)
+
+    def has_review_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("reports.add_review")
+
+    def save_model(self, request, obj, form, change) -> None:
+        # The report itself is read-only here; only the inline review is saved.
+        pass
+
+    def save_formset(self, request, form, formset, change) -> None:
+        if not isinstance(formset, NewReviewFormSet):
+            formset.save()
+            return
+        formset.new_objects = [
+            add_review(
+                form.instance,
+                request.user,
+                body=review_form.cleaned_data.get("body", ""),
+                verdict=review_form.cleaned_data["verdict"],
+            )
+            for review_form in formset.extra_forms
+            if review_form.has_changed() and "verdict" in review_form.cleaned_data
+        ]
+        formset.changed_objects = []
+        formset.deleted_objects = []
+
+    @admin.action(description=_("Approve selected (LGTM)"), permissions=["review"])
+    def approve_selected(self, request: HttpRequest, queryset: QuerySet[Report]) -> None:
+        reviewed, skipped = approve_reports(request.user, queryset)
+        message = ngettext(
+            "Approved %(reviewed)d report.", "Approved %(reviewed)d reports.", len(reviewed)
+        ) % {"reviewed": len(reviewed)}
+        if skipped:
+            message += " " + ngettext(
+                "Skipped %(skipped)d (already approved or not yours to review).",
+                "Skipped %(skipped)d (already approved or not yours to review).",
+                len(skipped),
+            ) % {"skipped": len(skipped)}
+        self.message_user(request, message, messages.SUCCESS if reviewed else messages.WARNING)
+
+    @admin.display(description=_("student"), ordering="student__github_login")
+    def student_login(self, report: Report) -> str:
+        return str(report.student)
+
+    @admin.display(description=_("student"), ordering="student__github_login")
+    def student_with_name(self, report: Report) -> str:
+        return format_html(
+            '{}<br><span class="quiet">{}</span>', str(report.student), report.student.name
+        )
+
+    @admin.display(description=_("name"), ordering="student__display_name")
+    def student_name(self, report: Report) -> str:
+        return report.student.name
+
+    @admin.display(description=_("project"), ordering="project_title")
+    def project(self, report: Report) -> str:
+        return report.project_title or "-"
+
+    @admin.display(description=_("period"), ordering="period__starts_on")
+    def period_label(self, report: Report) -> str:
+        return f"{report.period.cohort.slug} {report.period}"
+
+    @admin.display(description=_("submitted at"), ordering="submitted_at")
+    def submitted(self, report: Report) -> str:
+        if report.submitted_at is None:
+            return _("Draft")
+        local = timezone.localtime(report.submitted_at, report.period.cohort.tzinfo)
+        if report.is_late:
+            return format_html(
+                '{} <strong class="late-badge" title="{}">{}</strong>',
+                f"{local:%Y-%m-%d %H:%M}",
+                f"{report.effective_due_at.astimezone(report.period.cohort.tzinfo):%Y-%m-%d %H:%M}",
+                _("late"),
+            )
+        return f"{local:%Y-%m-%d %H:%M}"
+
+    @admin.display(description=_("review status"), ordering="latest_verdict")
+    def review_status(self, report: Report) -> str:
+        if not report.has_review:
+            return _("Waiting for review")
+        return Review.Verdict(report.latest_verdict).label
+
+    @admin.display(description=_("days waiting"))
+    def days_waiting(self, report: Report) -> int | str:
+        if report.has_review or report.submitted_at is None:
+            return "-"
+        return waiting_days(report.submitted_at, timezone.now())
+
+    @admin.display(description=_("report"))
+    def rendered(self, report: Report) -> str:
+        return format_html('<div class="markdown-body">{}</div>', render_markdown(report.body))
+
+
+def waiting_days(since: datetime.datetime, now: datetime.datetime) -> int:
+    return max((now - since).days, 0)
+
+
+class ReviewAddForm(NewReviewForm):
+    class Meta:
+        model = Review
+        fields = ["report", "verdict", "body"]
+
+
+@admin.register(Review)
+class ReviewAdmin(NotFoundOutsideScopeMixin, admin.ModelAdmin):
+    """All reviews in the user's scope; a new one can be added here too, picking
+    the report by autocomplete. Reviews are never edited (post another one)."""
+
+    form = ReviewAddForm
+    list_display = ["report", "verdict", "reviewer", "created_at", "source"]
+    list_filter = [
+        "verdict",
+        "source",
+        ("report__period__cohort", admin.RelatedOnlyFieldListFilter),
+    ]
+    search_fields = ["report__student__github_login", "report__student__display_name"]
+    list_select_related = ["report__student", "report__period", "mentor"]
+    autocomplete_fields = ["report"]
+    ordering = ["-created_at", "-id"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Review]:
+        return super().get_queryset(request).filter(report__in=admin_reports(request.user))
+
+    def get_fields(self, request, obj=None):
+        if obj is None:
+            return ["report", "verdict", "body"]
+        return ["report", "verdict", "reviewer", "created_at", "source", "rendered_body"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [] if obj is None else self.get_fields(request, obj)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "report":
+            kwargs["queryset"] = reviewable_reports(request.user).select_related(
+                "student", "period"
+            )
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        # Only the superuser removes a review (spam, a wrong student).
+        return request.user.is_active and request.user.is_superuser
+
+    def save_model(self, request, obj, form, change) -> None:
+        if change:
+            raise PermissionDenied
+        review = add_review(
+            form.cleaned_data["report"],
+            request.user,
+            body=form.cleaned_data.get("body", ""),
+            verdict=form.cleaned_data["verdict"],
+        )
+        obj.pk = review.pk
+        obj.mentor = review.mentor
+        obj.created_at = review.created_at
+
+    @admin.display(description=_("reviewer"), ordering="mentor__github_login")
+    def reviewer(self, review: Review) -> str:
+        return review.mentor.name if review.mentor else _("unknown (imported)")
+
+    @admin.display(description=_("review"))
+    def rendered_body(self, review: Review) -> str:
+        return format_html('<div class="markdown-body">{}</div>', render_markdown(review.body))
+
+
+class AllowanceForm(forms.ModelForm):
+    class Meta:
+        model = Allowance
+        fields = ["student", "period", "kind", "extended_due_at", "reason"]
+
+    def clean(self):
+        cleaned = super().clean()
+        student, period = cleaned.get("student"), cleaned.get("period")
+        if (
+            student
+            and period
+            and not Membership.objects.filter(
+                user=student, cohort=period.cohort_id, role=Role.STUDENT
+            ).exists()
+        ):
+            raise forms.ValidationError(_("This student is not in the period's cohort."))
+        return cleaned
 
 
 @admin.register(Allowance)
-class AllowanceAdmin(admin.ModelAdmin):
+class AllowanceAdmin(NotFoundOutsideScopeMixin, admin.ModelAdmin):
+    """Excuses and extensions, each TA for their own cohorts."""
+
+    form = AllowanceForm
     list_display = ["student", "period", "kind", "extended_due_at", "granted_by"]
-    list_filter = ["kind", "period__cohort"]
-    autocomplete_fields = ["student", "granted_by"]
+    list_filter = ["kind", ("period__cohort", admin.RelatedOnlyFieldListFilter)]
+    list_select_related = ["student", "period", "granted_by"]
+    search_fields = ["student__github_login", "student__display_name"]
+    readonly_fields = ["granted_by"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Allowance]:
+        return (
+            super().get_queryset(request).filter(period__cohort__in=managed_cohorts(request.user))
+        )
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        cohorts = managed_cohorts(request.user)
+        if db_field.name == "period":
+            kwargs["queryset"] = Period.objects.filter(cohort__in=cohorts).select_related("cohort")
+        elif db_field.name == "student":
+            kwargs["queryset"] = User.objects.filter(
+                memberships__cohort__in=cohorts, memberships__role=Role.STUDENT
+            ).distinct()
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def save_model(self, request, obj, form, change) -> None:
+        obj.granted_by = request.user
+        super().save_model(request, obj, form, change)

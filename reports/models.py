@@ -1,9 +1,13 @@
-"""Reports: periods, reports and their revisions, reviews, excuses and extensions."""
+"""Reports: periods, reports and their revisions, reviews, excuses and extensions,
+reminder policies and the notifications they send."""
+
+import datetime
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from camp.models import Cohort
@@ -198,3 +202,370 @@ class Allowance(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} · {self.student} · {self.period}"
+
+
+# ---------------------------------------------------------------- GitHub
+
+
+class GitHubSettings(models.Model):
+    """A cohort's GitHub link: its own token and the state of its last sync.
+
+    The token lives here, not in the cohort's templates, and the admin never
+    renders it back (it shows only whether one is set).
+    """
+
+    cohort = models.OneToOneField(Cohort, on_delete=models.CASCADE, related_name="github")
+    token = models.CharField(
+        _("GitHub token"),
+        max_length=255,
+        blank=True,
+        help_text=_("Used instead of GITHUB_TOKEN for this cohort. Never shown again."),
+    )
+    create_summary_issues = models.BooleanField(
+        _("create missing summary issues"),
+        default=False,
+        help_text=_("Publishing a period summary may open the period's summary issue."),
+    )
+    last_sync_started_at = models.DateTimeField(_("last sync started"), null=True, blank=True)
+    last_sync_finished_at = models.DateTimeField(_("last sync finished"), null=True, blank=True)
+    last_sync_ok = models.BooleanField(_("last sync succeeded"), null=True, blank=True)
+    last_sync_result = models.JSONField(_("last sync result"), default=dict, blank=True)
+    last_sync_error = models.TextField(_("last sync error"), blank=True)
+
+    class Meta:
+        verbose_name = _("GitHub settings")
+        verbose_name_plural = _("GitHub settings")
+
+    def __str__(self) -> str:
+        return f"GitHub · {self.cohort.slug}"
+
+
+class GitHubETag(models.Model):
+    """The last answer to one polled URL: its ETag, data and next page.
+
+    In the database so that every worker process asks GitHub conditionally.
+    """
+
+    url = models.CharField(_("URL"), max_length=1000, unique=True)
+    etag = models.CharField(_("ETag"), max_length=200)
+    data = models.JSONField(_("data"))
+    next_url = models.CharField(_("next page"), max_length=1000, blank=True)
+    fetched_at = models.DateTimeField(_("fetched at"))
+
+    class Meta:
+        verbose_name = _("GitHub ETag")
+        verbose_name_plural = _("GitHub ETags")
+
+    def __str__(self) -> str:
+        return self.url
+
+
+class GitHubPullRequest(models.Model):
+    """A pull request touching the cohort's report files, as last seen."""
+
+    class State(models.TextChoices):
+        OPEN = "open", _("Open")
+        MERGED = "merged", _("Merged")
+        CLOSED = "closed", _("Closed unmerged")
+
+    cohort = models.ForeignKey(Cohort, on_delete=models.CASCADE, related_name="pull_requests")
+    number = models.PositiveIntegerField(_("number"))
+    html_url = models.URLField(_("URL"), max_length=500)
+    author_login = models.CharField(_("author"), max_length=100)
+    state = models.CharField(_("state"), max_length=10, choices=State.choices)
+    head_sha = models.CharField(_("head commit"), max_length=40, blank=True)
+    merge_commit_sha = models.CharField(_("merge commit"), max_length=40, blank=True)
+    merged_at = models.DateTimeField(_("merged at"), null=True, blank=True)
+    report_paths = models.JSONField(_("report files"), default=list, blank=True)
+    ingested_sha = models.CharField(
+        _("ingested commit"),
+        max_length=40,
+        blank=True,
+        help_text=_("The merge commit whose report files became reports."),
+    )
+    students = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, blank=True, related_name="github_pull_requests"
+    )
+
+    class Meta:
+        ordering = ["cohort", "-number"]
+        verbose_name = _("pull request")
+        verbose_name_plural = _("pull requests")
+        constraints = [
+            models.UniqueConstraint(fields=["cohort", "number"], name="unique_cohort_pull")
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.number} · {self.cohort.slug}"
+
+
+class GitHubComment(models.Model):
+    """A summary-issue comment by someone who is not staff, and what became of it.
+
+    With a student, it feeds that student's report (applied_version says which
+    edit was written last, so a replayed page or a webhook racing a poll adds
+    nothing). Without one, the login is unknown to the roster: the comment is
+    kept for a TA to map, never dropped.
+    """
+
+    cohort = models.ForeignKey(Cohort, on_delete=models.CASCADE, related_name="github_comments")
+    period = models.ForeignKey(Period, on_delete=models.CASCADE, related_name="github_comments")
+    comment_id = models.BigIntegerField(_("comment id"), unique=True)
+    login = models.CharField(_("GitHub login"), max_length=100)
+    body = models.TextField(_("body"), blank=True)
+    html_url = models.URLField(_("URL"), max_length=500)
+    commented_at = models.DateTimeField(_("commented at"))
+    edited_at = models.DateTimeField(_("edited at"))
+    deleted_at = models.DateTimeField(_("deleted at the source"), null=True, blank=True)
+    student = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="github_comments",
+        verbose_name=_("student"),
+    )
+    applied_version = models.DateTimeField(_("applied version"), null=True, blank=True)
+    mapped_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("mapped by"),
+    )
+    mapped_at = models.DateTimeField(_("mapped at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-commented_at"]
+        verbose_name = _("GitHub comment")
+        verbose_name_plural = _("GitHub comments")
+        indexes = [models.Index(fields=["cohort", "student"])]
+
+    def __str__(self) -> str:
+        return f"@{self.login} · {self.cohort.slug} #{self.comment_id}"
+
+
+class UnmatchedCommentManager(models.Manager):
+    def get_queryset(self):
+        return super().get_queryset().filter(student=None)
+
+
+class UnmatchedComment(GitHubComment):
+    """The TA's list: comments by logins the roster does not know."""
+
+    objects = UnmatchedCommentManager()
+
+    class Meta:
+        proxy = True
+        verbose_name = _("unmatched comment")
+        verbose_name_plural = _("unmatched comments")
+
+
+class WebhookDelivery(models.Model):
+    """One GitHub webhook delivery, stored once by its X-GitHub-Delivery id."""
+
+    class Status(models.TextChoices):
+        RECEIVED = "received", _("Received")
+        PROCESSED = "processed", _("Processed")
+        IGNORED = "ignored", _("Ignored")
+        FAILED = "failed", _("Failed")
+
+    delivery_id = models.CharField(_("delivery id"), max_length=100, unique=True)
+    event = models.CharField(_("event"), max_length=50)
+    action = models.CharField(_("action"), max_length=50, blank=True)
+    repository = models.CharField(_("repository"), max_length=200, blank=True)
+    payload = models.JSONField(_("payload"))
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.RECEIVED
+    )
+    result = models.JSONField(_("result"), default=dict, blank=True)
+    error = models.TextField(_("error"), blank=True)
+    received_at = models.DateTimeField(_("received at"), auto_now_add=True)
+    processed_at = models.DateTimeField(_("processed at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-received_at"]
+        verbose_name = _("webhook delivery")
+        verbose_name_plural = _("webhook deliveries")
+
+    def __str__(self) -> str:
+        return f"{self.event} {self.delivery_id}"
+
+
+def default_quiet_start() -> datetime.time:
+    return datetime.time(22, 0)
+
+
+def default_quiet_end() -> datetime.time:
+    return datetime.time(8, 0)
+
+
+class ReminderPolicy(models.Model):
+    """When a cohort reminds whom, and through which shared channels.
+
+    Hours are counted from the (effective) due time of a period, or from a
+    report's submission for review reminders. Zero hours for a kind turns it off
+    only where said; every kind can be switched off with its flag.
+    """
+
+    class ChatProvider(models.TextChoices):
+        NONE = "", _("No chat")
+        FEISHU = "feishu", _("Feishu / Lark")
+        DINGTALK = "dingtalk", _("DingTalk")
+        WECOM = "wecom", _("WeCom")
+        SLACK = "slack", _("Slack")
+
+    cohort = models.OneToOneField(
+        Cohort, on_delete=models.CASCADE, related_name="reminder_policy", verbose_name=_("cohort")
+    )
+    enabled = models.BooleanField(_("reminders enabled"), default=True)
+    due_soon = models.BooleanField(_("remind students before the due time"), default=True)
+    due_soon_hours = models.PositiveIntegerField(_("hours before the due time"), default=48)
+    overdue = models.BooleanField(_("remind students at the due time"), default=True)
+    mentor_escalation = models.BooleanField(_("escalate to mentors"), default=True)
+    mentor_escalation_hours = models.PositiveIntegerField(
+        _("hours after the due time (mentors)"), default=48
+    )
+    ta_escalation = models.BooleanField(_("escalate to TAs"), default=True)
+    ta_escalation_hours = models.PositiveIntegerField(
+        _("hours after the due time (TAs)"), default=120
+    )
+    review_pending = models.BooleanField(_("remind mentors of pending reviews"), default=True)
+    review_pending_hours = models.PositiveIntegerField(
+        _("hours a report waits for review before the mentor is reminded"), default=72
+    )
+    review_escalation = models.BooleanField(_("escalate pending reviews to TAs"), default=True)
+    review_escalation_hours = models.PositiveIntegerField(
+        _("hours a report waits for review before the TAs are told"), default=168
+    )
+    review_posted = models.BooleanField(_("tell students about a new review"), default=True)
+    quiet_start = models.TimeField(_("quiet hours start"), default=default_quiet_start)
+    quiet_end = models.TimeField(_("quiet hours end"), default=default_quiet_end)
+    chat_provider = models.CharField(
+        _("chat provider"), max_length=10, choices=ChatProvider.choices, blank=True
+    )
+    chat_webhook_url = models.URLField(_("chat webhook URL"), max_length=500, blank=True)
+    chat_secret = models.CharField(
+        _("chat signing secret"),
+        max_length=200,
+        blank=True,
+        help_text=_("Feishu/Lark and DingTalk: the secret of a signed webhook."),
+    )
+    github_comments = models.BooleanField(
+        _("comment on the summary issue"),
+        default=False,
+        help_text=_("@mention students still missing on the period's GitHub summary issue."),
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("reminder policy")
+        verbose_name_plural = _("reminder policies")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(chat_provider="") | ~Q(chat_webhook_url=""),
+                name="chat_provider_has_webhook",
+                violation_error_message=_("A chat provider needs a webhook URL."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return str(self.cohort)
+
+
+class Notification(models.Model):
+    """One reminder to one person through one channel: the claim that makes
+    every send happen once. A row exists from the moment a pass decides to send
+    it; the unique constraints stop a second pass, worker or redelivered task
+    from creating it again."""
+
+    class Kind(models.TextChoices):
+        DUE_SOON = "due_soon", _("Report due soon")
+        OVERDUE = "overdue", _("Report overdue")
+        MENTOR_ESCALATION = "mentor_escalation", _("Students missing (to mentor)")
+        TA_ESCALATION = "ta_escalation", _("Students missing (to TAs)")
+        REVIEW_PENDING = "review_pending", _("Reviews pending (to mentor)")
+        REVIEW_ESCALATION = "review_escalation", _("Reviews pending (to TAs)")
+        REVIEW_POSTED = "review_posted", _("Review posted")
+
+    class Channel(models.TextChoices):
+        EMAIL = "email", _("Email")
+        CHAT = "chat", _("Chat")
+        GITHUB = "github", _("GitHub")
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        SENT = "sent", _("Sent")
+        FAILED = "failed", _("Failed")
+
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="notifications",
+        verbose_name=_("recipient"),
+    )
+    cohort = models.ForeignKey(
+        Cohort, on_delete=models.CASCADE, related_name="notifications", verbose_name=_("cohort")
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
+    period = models.ForeignKey(
+        Period,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="notifications",
+        verbose_name=_("period"),
+    )
+    report = models.ForeignKey(
+        Report,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="notifications",
+        verbose_name=_("report"),
+    )
+    about = models.JSONField(
+        _("about"),
+        default=list,
+        blank=True,
+        help_text=_("GitHub logins of the students concerned."),
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.PENDING
+    )
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    claimed_at = models.DateTimeField(_("claimed at"), null=True, blank=True)
+    claim_token = models.UUIDField(null=True, blank=True, editable=False)
+    retry_at = models.DateTimeField(_("retry at"), null=True, blank=True)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    error = models.TextField(_("last error"), blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        constraints = [
+            # Two partial constraints rather than one over nullable columns:
+            # NULLs never collide in a plain unique index, on PostgreSQL or SQLite.
+            models.UniqueConstraint(
+                fields=["recipient", "kind", "channel", "period"],
+                condition=Q(report__isnull=True),
+                name="one_notification_per_period",
+            ),
+            models.UniqueConstraint(
+                fields=["recipient", "kind", "channel", "report"],
+                condition=Q(report__isnull=False),
+                name="one_notification_per_report",
+            ),
+            models.CheckConstraint(
+                condition=Q(period__isnull=False) | Q(report__isnull=False),
+                name="notification_has_period_or_report",
+            ),
+        ]
+        indexes = [models.Index(fields=["cohort", "status"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} → {self.recipient} ({self.get_channel_display()})"

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime
 import re
+import unicodedata
 from dataclasses import dataclass
 
 # A date as people type it: 2023.10.10, 2025_01.10, 2024-3-9, 2025.11.24. ; not
@@ -22,6 +23,12 @@ class ClaimedRange:
     start: datetime.date | None
     end: datetime.date | None
     problems: tuple[str, ...] = ()
+    # The end exactly as typed, when `end` is a correction of it (a wrong year).
+    typed_end: datetime.date | None = None
+
+    @property
+    def end_as_typed(self) -> datetime.date | None:
+        return self.typed_end or self.end
 
 
 def _make_date(year: int, month: int, day: int) -> datetime.date | None:
@@ -75,14 +82,15 @@ def parse_claimed_range(text: str, *, default_year: int | None = None) -> Claime
         return ClaimedRange(None, None, tuple(problems))
     start = dates[0]
     end = dates[1] if len(dates) > 1 else None
+    typed_end = None
     if end is not None and end < start:
         corrected = _with_plausible_year(start, end)
         if corrected is not None:
             problems.append(f"end year corrected from {end.year} to {corrected.year}")
-            end = corrected
+            typed_end, end = end, corrected
         else:
             problems.append("end before start")
-    return ClaimedRange(start, end, tuple(problems))
+    return ClaimedRange(start, end, tuple(problems), typed_end)
 
 
 def _with_plausible_year(start: datetime.date, end: datetime.date) -> datetime.date | None:
@@ -101,6 +109,15 @@ HEADING_RE = re.compile(
     r"^(?P<indent>\s*(?:[-*+]\s+|\d+[.)]\s+)?)(?P<hashes>#{1,6})\s+(?P<title>.+?)\s*#*\s*$"
 )
 MENTOR_REVIEW_TITLES = ("导师点评", "导师评价", "导师评语")
+# The report template's sections and the words people title them with.
+TEMPLATE_SECTIONS = {
+    "name": ("姓名",),
+    "project": ("实习项目", "项目名称"),
+    "this_period": ("本周工作", "本双周工作", "本期工作"),
+    "next_period": ("下周工作", "下双周工作", "下期工作", "下周计划"),
+    "mentor_review": MENTOR_REVIEW_TITLES,
+    "questions": ("问题疑惑与解答",),
+}
 REVIEW_PLACEHOLDERS = ("请联系导师填写",)
 
 
@@ -164,6 +181,16 @@ def find_section(body: str, *titles: str) -> Section | None:
     return None
 
 
+def template_sections(body: str) -> set[str]:
+    """Which of the report template's sections (keys of TEMPLATE_SECTIONS) the body has."""
+    found = set()
+    for section in split_sections(body):
+        for key, titles in TEMPLATE_SECTIONS.items():
+            if any(title in section.title for title in titles):
+                found.add(key)
+    return found
+
+
 def mentor_review(body: str) -> str | None:
     """The mentor's review written into the report, or None when the section is
     missing, blank, or still the template's placeholder."""
@@ -174,6 +201,13 @@ def mentor_review(body: str) -> str | None:
     leftover = text
     for placeholder in REVIEW_PLACEHOLDERS:
         leftover = leftover.replace(placeholder, "")
-    if not re.sub(r"[\s\W_]+", "", leftover):  # blank, or only the placeholder
+    if not any(_says_something(char) for char in leftover):
         return None
     return text
+
+
+def _says_something(char: str) -> bool:
+    """Letters and digits, and symbols such as a check mark (a mentor's whole
+    verdict, sometimes), but not punctuation or Markdown's ASCII markup."""
+    category = unicodedata.category(char)[0]
+    return category in "LN" or (category == "S" and not char.isascii())

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('camp', '0002_role_groups'),
+        ('camp', '0003_issue5_review_permissions'),
     ]
 
     operations = [

@@ -1,0 +1,1 @@
+"""GitHub: the REST client, polling sync, webhooks and the published summary."""

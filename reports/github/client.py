@@ -1,0 +1,305 @@
+"""A small GitHub REST client on httpx.
+
+What it takes care of, so callers do not: the API version header, per_page=100,
+following `Link` pagination, conditional requests with ETags shared by every
+worker (stored in the database), timeouts, retrying 5xx answers a few times,
+and turning rate limits into `RateLimited(retry_at)` so a Celery task can
+reschedule itself instead of sleeping.
+"""
+
+from __future__ import annotations
+
+import datetime
+import email.utils
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any, Protocol
+from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
+
+import httpx
+from django.conf import settings
+from django.utils import timezone
+
+API_VERSION = "2022-11-28"
+PER_PAGE = 100
+DEFAULT_TIMEOUT = httpx.Timeout(10.0, connect=5.0)
+# Short backoffs: a worker must not sit on a task for long; a 5xx that outlives
+# them fails the sync, which leaves its watermark in place for the next run.
+RETRY_BACKOFF_SECONDS = (0.5, 1.0, 2.0)
+# GitHub asks to wait at least a minute on a secondary limit without retry-after.
+SECONDARY_LIMIT_WAIT = datetime.timedelta(seconds=60)
+
+
+class GitHubError(Exception):
+    """GitHub answered with an error we cannot work around."""
+
+    def __init__(self, message: str, *, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+class NotFound(GitHubError):
+    pass
+
+
+class RateLimited(GitHubError):
+    """A primary or secondary rate limit: try again at `retry_at`, not before."""
+
+    def __init__(self, retry_at: datetime.datetime, *, status: int) -> None:
+        super().__init__(f"GitHub rate limit; retry at {retry_at.isoformat()}", status=status)
+        self.retry_at = retry_at
+
+
+@dataclass
+class Cached:
+    etag: str
+    data: Any
+    next_url: str = ""
+
+
+class ETagStore(Protocol):
+    def get(self, url: str) -> Cached | None: ...
+
+
+@dataclass
+class Page:
+    url: str
+    data: Any
+    etag: str
+    next_url: str
+    not_modified: bool
+
+
+@dataclass
+class Listing:
+    """Every page of a paginated list, fetched conditionally."""
+
+    pages: list[Page]
+
+    @property
+    def items(self) -> list[Any]:
+        return [item for page in self.pages for item in page.data]
+
+    @property
+    def changed(self) -> bool:
+        return any(not page.not_modified for page in self.pages)
+
+
+@dataclass
+class RequestLog:
+    """What a run cost: requests made, how many were 304, rate-limit units spent."""
+
+    requests: int = 0
+    not_modified: int = 0
+    rate_limit_remaining: int | None = None
+
+    @property
+    def units(self) -> int:
+        # GitHub does not charge a 304 against the rate limit.
+        return self.requests - self.not_modified
+
+
+def with_query(url: str, **params: Any) -> str:
+    """`url` with these query parameters set (kept in a stable order for ETag keys)."""
+    parts = urlsplit(url)
+    query = dict(parse_qsl(parts.query, keep_blank_values=True))
+    query.update({key: str(value) for key, value in params.items() if value is not None})
+    return urlunsplit(parts._replace(query=urlencode(sorted(query.items()))))
+
+
+def repo_path(repo: str, *segments: str | int) -> str:
+    """/repos/owner/name/... with each segment percent-encoded.
+
+    File paths keep their slashes; CJK, spaces, [ and ] are encoded, `~` stays.
+    """
+    owner, _, name = repo.partition("/")
+    parts = [quote(owner, safe=""), quote(name, safe="")]
+    parts += [quote(str(segment), safe="/") for segment in segments]
+    return "/repos/" + "/".join(parts)
+
+
+def parse_next_link(header: str) -> str:
+    """The rel="next" URL of a Link header, or ""."""
+    for part in header.split(","):
+        section = part.strip().split(";")
+        if len(section) < 2:
+            continue
+        url = section[0].strip()
+        if (
+            url.startswith("<")
+            and url.endswith(">")
+            and any(p.strip() in ('rel="next"', "rel=next") for p in section[1:])
+        ):
+            return url[1:-1]
+    return ""
+
+
+def _rate_limit_error(response: httpx.Response, now: datetime.datetime) -> RateLimited | None:
+    if response.status_code not in (403, 429):
+        return None
+    headers = response.headers
+    retry_after = headers.get("retry-after")
+    if retry_after:
+        if retry_after.strip().isdigit():
+            return RateLimited(
+                now + datetime.timedelta(seconds=int(retry_after)), status=response.status_code
+            )
+        parsed = email.utils.parsedate_to_datetime(retry_after)
+        if parsed is not None:
+            return RateLimited(parsed, status=response.status_code)
+    if headers.get("x-ratelimit-remaining") == "0" and headers.get("x-ratelimit-reset"):
+        reset = datetime.datetime.fromtimestamp(int(headers["x-ratelimit-reset"]), tz=datetime.UTC)
+        return RateLimited(
+            max(reset, now) + datetime.timedelta(seconds=1), status=response.status_code
+        )
+    text = response.text.lower()
+    if "secondary rate limit" in text or "rate limit" in text:
+        return RateLimited(now + SECONDARY_LIMIT_WAIT, status=response.status_code)
+    return None
+
+
+class GitHubClient:
+    def __init__(
+        self,
+        *,
+        token: str = "",
+        base_url: str | None = None,
+        etags: ETagStore | None = None,
+        transport: httpx.BaseTransport | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        now: Callable[[], datetime.datetime] = timezone.now,
+    ) -> None:
+        self.base_url = (base_url or settings.GITHUB_API_URL).rstrip("/")
+        headers = {
+            "Accept": "application/vnd.github+json",
+            "X-GitHub-Api-Version": API_VERSION,
+            "User-Agent": "camp-reports",
+        }
+        token = token or settings.GITHUB_TOKEN
+        if token:
+            headers["Authorization"] = f"Bearer {token}"
+        self.http = httpx.Client(headers=headers, timeout=DEFAULT_TIMEOUT, transport=transport)
+        self.etags = etags
+        self.log = RequestLog()
+        self._sleep = sleep
+        self._now = now
+
+    def close(self) -> None:
+        self.http.close()
+
+    def __enter__(self) -> GitHubClient:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def url(self, path: str, **params: Any) -> str:
+        url = path if path.startswith(("http://", "https://")) else self.base_url + path
+        return with_query(url, **params) if params else url
+
+    def request(
+        self, method: str, url: str, *, json: Any = None, headers: dict | None = None
+    ) -> httpx.Response:
+        """One request, with 5xx and transport errors retried after short pauses."""
+        attempts = len(RETRY_BACKOFF_SECONDS) + 1
+        for attempt in range(attempts):
+            last_try = attempt == attempts - 1
+            try:
+                response = self.http.request(method, self.url(url), json=json, headers=headers)
+            except httpx.TransportError as exc:
+                self.log.requests += 1
+                if last_try:
+                    raise GitHubError(f"{method} {url}: {exc.__class__.__name__}") from exc
+                self._sleep(RETRY_BACKOFF_SECONDS[attempt])
+                continue
+            self.log.requests += 1
+            remaining = response.headers.get("x-ratelimit-remaining")
+            if remaining is not None and remaining.isdigit():
+                self.log.rate_limit_remaining = int(remaining)
+            if response.status_code == 304:
+                self.log.not_modified += 1
+                return response
+            if response.status_code >= 500 and not last_try:
+                self._sleep(RETRY_BACKOFF_SECONDS[attempt])
+                continue
+            limited = _rate_limit_error(response, self._now())
+            if limited is not None:
+                raise limited
+            if response.status_code == 404:
+                raise NotFound(f"{method} {url}: not found", status=404)
+            if response.status_code >= 400:
+                raise GitHubError(
+                    f"{method} {url}: HTTP {response.status_code} {response.text[:200]}",
+                    status=response.status_code,
+                )
+            return response
+        raise AssertionError("unreachable")
+
+    def get_page(self, url: str) -> Page:
+        """One page, conditional on the stored ETag; a 304 returns the stored data."""
+        url = self.url(url)
+        cached = self.etags.get(url) if self.etags is not None else None
+        headers = {"If-None-Match": cached.etag} if cached is not None and cached.etag else None
+        response = self.request("GET", url, headers=headers)
+        if response.status_code == 304 and cached is not None:
+            return Page(url, cached.data, cached.etag, cached.next_url, not_modified=True)
+        return Page(
+            url,
+            response.json(),
+            response.headers.get("etag", ""),
+            parse_next_link(response.headers.get("link", "")),
+            not_modified=False,
+        )
+
+    def get_all(self, path: str, **params: Any) -> Listing:
+        """Every page of a list, following `Link: rel="next"` (absolute URLs)."""
+        url: str = self.url(path, per_page=PER_PAGE, **params)
+        pages: list[Page] = []
+        seen: set[str] = set()
+        while url and url not in seen:
+            seen.add(url)
+            page = self.get_page(url)
+            pages.append(page)
+            url = page.next_url
+        return Listing(pages)
+
+    def get_json(self, path: str, **params: Any) -> Any:
+        return self.get_page(self.url(path, **params)).data
+
+    def post_json(self, path: str, payload: dict) -> Any:
+        return self.request("POST", path, json=payload).json()
+
+    def patch_json(self, path: str, payload: dict) -> Any:
+        return self.request("PATCH", path, json=payload).json()
+
+
+class DatabaseETags:
+    """ETags and data of polled URLs, shared by all workers through the database."""
+
+    def get(self, url: str) -> Cached | None:
+        from reports.models import GitHubETag
+
+        row = GitHubETag.objects.filter(url=url).first()
+        if row is None:
+            return None
+        return Cached(etag=row.etag, data=row.data, next_url=row.next_url)
+
+    def remember(self, pages: Iterable[Page]) -> None:
+        """Store new answers. Called in the same transaction that applies them, so a
+        failed run keeps the old ETags and the next run fetches the changes again."""
+        from reports.models import GitHubETag
+
+        now = timezone.now()
+        for page in pages:
+            if page.not_modified or not page.etag:
+                continue
+            GitHubETag.objects.update_or_create(
+                url=page.url,
+                defaults={
+                    "etag": page.etag,
+                    "data": page.data,
+                    "next_url": page.next_url,
+                    "fetched_at": now,
+                },
+            )

@@ -1,0 +1,183 @@
+"""GitHub webhooks: check the signature, store each delivery once, process it in
+the worker. Polling stays the safety net for deliveries that never arrive."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import logging
+from typing import Any
+from urllib.parse import parse_qs
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from camp.models import Cohort
+from reports.github.client import GitHubError, RateLimited
+from reports.github.sync import (
+    Roster,
+    SyncResult,
+    apply_comment,
+    apply_pull,
+    client_for,
+    fetch_pull,
+    link_summary_issue,
+    mark_comment_deleted,
+    period_for_issue_title,
+)
+from reports.models import GitHubPullRequest, WebhookDelivery
+
+logger = logging.getLogger(__name__)
+
+MAX_BODY_BYTES = 5 * 1024 * 1024
+HANDLED_EVENTS = frozenset({"issue_comment", "issues", "pull_request"})
+
+
+class BadDelivery(ValueError):
+    pass
+
+
+def signature_is_valid(secret: str, body: bytes, signature: str) -> bool:
+    """X-Hub-Signature-256: HMAC-SHA256 of the raw body, compared in constant time.
+    Without a configured secret nothing is valid: an open endpoint would let
+    anyone write reports."""
+    if not secret or not signature.startswith("sha256="):
+        return False
+    expected = "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+    return hmac.compare_digest(expected.encode(), signature.encode())
+
+
+def parse_payload(body: bytes, content_type: str) -> dict:
+    """JSON, or the form encoding GitHub offers as an alternative (payload=...)."""
+    try:
+        if content_type.startswith("application/x-www-form-urlencoded"):
+            text = parse_qs(body.decode("utf-8")).get("payload", [""])[0]
+        else:
+            text = body.decode("utf-8")
+        payload = json.loads(text)
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise BadDelivery("The body is not a JSON payload.") from exc
+    if not isinstance(payload, dict):
+        raise BadDelivery("The payload is not a JSON object.")
+    return payload
+
+
+def store_delivery(delivery_id: str, event: str, payload: dict) -> tuple[WebhookDelivery, bool]:
+    """One row per X-GitHub-Delivery; a redelivery finds the existing row.
+
+    Handled events are queued for the worker once the row is committed, so the
+    worker always finds it.
+    """
+    from reports.tasks import process_github_delivery
+
+    handled = event in HANDLED_EVENTS
+    try:
+        with transaction.atomic():
+            delivery = WebhookDelivery.objects.create(
+                delivery_id=delivery_id,
+                event=event,
+                action=str(payload.get("action") or "")[:50],
+                repository=str((payload.get("repository") or {}).get("full_name") or "")[:200],
+                payload=payload,
+                status=WebhookDelivery.Status.RECEIVED
+                if handled
+                else WebhookDelivery.Status.IGNORED,
+            )
+            if handled:
+                transaction.on_commit(lambda: process_github_delivery.delay(delivery.pk))
+    except IntegrityError:
+        return WebhookDelivery.objects.get(delivery_id=delivery_id), False
+    return delivery, True
+
+
+def cohorts_for_repo(full_name: str) -> list[Cohort]:
+    if not full_name:
+        return []
+    return list(Cohort.objects.filter(github_repo__iexact=full_name).order_by("pk"))
+
+
+def process_delivery(delivery: WebhookDelivery) -> dict[str, Any]:
+    """Apply one stored delivery. Raises RateLimited (the task reschedules); other
+    GitHub errors mark the delivery failed, and the next poll catches up."""
+    if delivery.status != WebhookDelivery.Status.RECEIVED:
+        return delivery.result
+    handler = {
+        "issue_comment": _issue_comment,
+        "issues": _issues,
+        "pull_request": _pull_request,
+    }[delivery.event]
+    try:
+        with transaction.atomic():
+            result = handler(delivery.payload).as_dict()
+    except RateLimited:
+        raise
+    except (GitHubError, KeyError, TypeError) as exc:
+        delivery.status = WebhookDelivery.Status.FAILED
+        delivery.error = f"{exc.__class__.__name__}: {exc}"
+        delivery.processed_at = timezone.now()
+        delivery.save(update_fields=["status", "error", "processed_at"])
+        logger.warning("webhook delivery %s failed: %s", delivery.delivery_id, exc)
+        return {}
+    delivery.status = WebhookDelivery.Status.PROCESSED
+    delivery.result = result
+    delivery.processed_at = timezone.now()
+    delivery.save(update_fields=["status", "result", "processed_at"])
+    return result
+
+
+def _issue_comment(payload: dict) -> SyncResult:
+    result = SyncResult()
+    issue, comment = payload["issue"], payload["comment"]
+    if "pull_request" in issue:
+        return result
+    if payload["action"] == "deleted":
+        result.deleted_comments += int(mark_comment_deleted(comment["id"]))
+        return result
+    for cohort in cohorts_for_repo(payload["repository"]["full_name"]):
+        period = period_for_issue_title(cohort, issue["title"])
+        if period is None:
+            continue
+        link_summary_issue(period, issue)
+        apply_comment(cohort, period, comment, Roster(cohort), result)
+    return result
+
+
+def _issues(payload: dict) -> SyncResult:
+    """A summary issue opened or retitled: link it to its period; an edited title
+    may bring comments along, which the cohort's next sync picks up (queued now)."""
+    from reports.tasks import sync_github_cohort
+
+    result = SyncResult()
+    issue = payload["issue"]
+    if payload["action"] not in ("opened", "edited", "reopened") or "pull_request" in issue:
+        return result
+    for cohort in cohorts_for_repo(payload["repository"]["full_name"]):
+        period = period_for_issue_title(cohort, issue["title"])
+        if period is None:
+            continue
+        result.summary_issues += 1
+        link_summary_issue(period, issue)
+        if payload["action"] != "opened" and issue.get("comments"):
+            transaction.on_commit(lambda pk=cohort.pk: sync_github_cohort.delay(pk))
+    return result
+
+
+def _pull_request(payload: dict) -> SyncResult:
+    result = SyncResult()
+    pull = payload["pull_request"]
+    for cohort in cohorts_for_repo(payload["repository"]["full_name"]):
+        if not cohort.github_reports_path:
+            continue
+        known = GitHubPullRequest.objects.filter(cohort=cohort, number=pull["number"]).first()
+        with client_for(cohort) as client:
+            fetched = fetch_pull(client, cohort, pull, known)
+            result.requests += client.log.requests
+        if fetched is None:  # closed unmerged, or merged and ingested already
+            if not pull.get("merged_at"):
+                GitHubPullRequest.objects.filter(cohort=cohort, number=pull["number"]).update(
+                    state=GitHubPullRequest.State.CLOSED
+                )
+            continue
+        apply_pull(cohort, fetched, Roster(cohort), result)
+    return result

@@ -1,0 +1,169 @@
+"""Sending notifications: claim the row, send it through its channel, record the outcome.
+
+Every send is claimed with a conditional UPDATE first (the pattern of
+healthchecks' sendalerts): only the worker whose UPDATE matched the row sends
+it, so two workers, a rerun or a redelivered task never send twice.
+
+Delivery is at-least-once, not exactly-once: if a worker dies between the
+claim and marking the row sent, the claim goes stale after CLAIM_TIMEOUT and
+the next pass (`retry_due`) claims and sends it again. A crash after the
+message left but before the row was marked sent therefore repeats that one
+message; a crash before it left loses nothing.
+"""
+
+from __future__ import annotations
+
+import datetime
+import logging
+import uuid
+from collections import defaultdict
+from collections.abc import Iterable
+
+from django.db.models import F, Q
+from django.utils import timezone
+
+from reports.models import Notification
+
+logger = logging.getLogger(__name__)
+
+CLAIM_TIMEOUT = datetime.timedelta(minutes=10)
+MAX_ATTEMPTS = 5
+
+
+class DeliveryError(Exception):
+    """A channel could not deliver. Transient errors are retried with backoff;
+    permanent ones (a refused address, a misconfigured webhook) are not."""
+
+    def __init__(self, message: str, *, permanent: bool = False) -> None:
+        super().__init__(message)
+        self.permanent = permanent
+
+
+def backoff(attempts: int) -> datetime.timedelta:
+    """2, 4, 8, 16 ... minutes after the n-th failed attempt, at most a day."""
+    return min(datetime.timedelta(minutes=2**attempts), datetime.timedelta(days=1))
+
+
+def _claimable(now: datetime.datetime) -> Q:
+    return (
+        Q(status=Notification.Status.PENDING)
+        & (Q(claimed_at__isnull=True) | Q(claimed_at__lt=now - CLAIM_TIMEOUT))
+        & (Q(retry_at__isnull=True) | Q(retry_at__lte=now))
+    )
+
+
+def claim(ids: Iterable[int], now: datetime.datetime) -> list[Notification]:
+    """Take the rows no one else holds; returns those this caller must send."""
+    token = uuid.uuid4()
+    Notification.objects.filter(_claimable(now), pk__in=list(ids)).update(
+        claim_token=token, claimed_at=now, attempts=F("attempts") + 1
+    )
+    return list(
+        Notification.objects.filter(claim_token=token)
+        .select_related("recipient", "cohort", "period", "report__period")
+        .order_by("pk")
+    )
+
+
+def retry_due(cohort_id: int | None = None, now: datetime.datetime | None = None) -> list[int]:
+    """Rows that should go out now but have not: failed attempts whose backoff has
+    passed, and claims gone stale because their worker died mid-send. A row
+    whose attempts have run out that way is marked failed instead."""
+    now = now or timezone.now()
+    rows = Notification.objects.filter(_claimable(now))
+    if cohort_id is not None:
+        rows = rows.filter(cohort_id=cohort_id)
+    rows.filter(attempts__gte=MAX_ATTEMPTS).update(
+        status=Notification.Status.FAILED,
+        error="The sending worker stopped too many times; given up.",
+        claim_token=None,
+    )
+    return list(rows.filter(attempts__lt=MAX_ATTEMPTS).values_list("pk", flat=True))
+
+
+def _mark_sent(batch: list[Notification], now: datetime.datetime) -> None:
+    Notification.objects.filter(
+        pk__in=[n.pk for n in batch], claim_token=batch[0].claim_token
+    ).update(
+        status=Notification.Status.SENT, sent_at=now, error="", claim_token=None, retry_at=None
+    )
+
+
+def _mark_failed(batch: list[Notification], error: DeliveryError, now: datetime.datetime) -> str:
+    attempts = max(n.attempts for n in batch)
+    give_up = error.permanent or attempts >= MAX_ATTEMPTS
+    Notification.objects.filter(
+        pk__in=[n.pk for n in batch], claim_token=batch[0].claim_token
+    ).update(
+        status=Notification.Status.FAILED if give_up else Notification.Status.PENDING,
+        error=str(error)[:2000],
+        claim_token=None,
+        claimed_at=None,
+        retry_at=None if give_up else now + backoff(attempts),
+    )
+    return Notification.Status.FAILED if give_up else Notification.Status.PENDING
+
+
+def _batches(notifications: list[Notification]) -> list[list[Notification]]:
+    """One email per row; one chat message per cohort and one GitHub comment per
+    period, naming everyone concerned, per pass."""
+    batches: dict[tuple, list[Notification]] = defaultdict(list)
+    for notification in notifications:
+        if notification.channel == Notification.Channel.EMAIL:
+            batches[("email", notification.pk)].append(notification)
+        elif notification.channel == Notification.Channel.CHAT:
+            batches[("chat", notification.cohort_id)].append(notification)
+        else:
+            batches[("github", notification.period_id)].append(notification)
+    return list(batches.values())
+
+
+def _send(batch: list[Notification]) -> None:
+    from reports.notify import chat, email, github
+
+    channel = batch[0].channel
+    if channel == Notification.Channel.EMAIL:
+        email.send(batch[0])
+    elif channel == Notification.Channel.CHAT:
+        chat.send(batch)
+    else:
+        github.send(batch)
+
+
+def deliver(ids: Iterable[int]) -> dict[int, str]:
+    """Claim and send the given rows; returns each handled row's outcome:
+    "sent", "failed" (given up) or "pending" (failed, will be retried)."""
+    now = timezone.now()
+    outcome: dict[int, str] = {}
+    for batch in _batches(claim(ids, now)):
+        try:
+            _send(batch)
+        except DeliveryError as error:
+            logger.warning("notification %s failed: %s", [n.pk for n in batch], error)
+            status = _mark_failed(batch, error, timezone.now())
+        except Exception as error:
+            # A bug or an outage we did not foresee: record it on the row (the TA
+            # sees it in the log) and retry like any transient failure, rather
+            # than leave the claim to go stale.
+            logger.exception("notification %s failed", [n.pk for n in batch])
+            unexpected = DeliveryError(f"{type(error).__name__}: {error}")
+            status = _mark_failed(batch, unexpected, timezone.now())
+        else:
+            _mark_sent(batch, timezone.now())
+            status = Notification.Status.SENT
+        for notification in batch:
+            outcome[notification.pk] = status
+    return outcome
+
+
+def resend(notifications: Iterable[Notification]) -> list[int]:
+    """Put failed rows back in the queue (the admin's resend action)."""
+    ids = [n.pk for n in notifications if n.status == Notification.Status.FAILED]
+    Notification.objects.filter(pk__in=ids, status=Notification.Status.FAILED).update(
+        status=Notification.Status.PENDING,
+        attempts=0,
+        claimed_at=None,
+        claim_token=None,
+        retry_at=None,
+    )
+    return ids

@@ -1,0 +1,525 @@
+"""Where a cohort stands: students x periods, completion, who is missing, who
+waits for a review, how fast mentors review, and the period summary in the
+camp's own Markdown checklist format.
+
+Built from a fixed number of queries whatever the size of the cohort: rows are
+read with values_list() (a 500 x 26 camp has 13,000 cells, and model instances
+for each would cost more than the rest of the page) and grouped in one pass.
+"""
+
+from __future__ import annotations
+
+import datetime
+import math
+import re
+import statistics
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import NamedTuple
+
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from camp.models import Cohort, Membership, Mentorship, Role, User
+from reports.models import Allowance, Period, Report, Review
+from reports.status import (
+    SUBMITTED_STATES,
+    State,
+    effective_due_at,
+    is_late,
+    period_start_instant,
+    report_state,
+)
+
+WAITING_REVIEW_AFTER = datetime.timedelta(days=3)
+# A heading of the published summary, so in the camp's language like the rest of it.
+NO_PROJECT_TITLE = "未分配项目"
+
+
+def report_path(report_id: int) -> str:
+    """The report page of one report (URL name reports:detail). A plain path for
+    now because that page lands on main separately; reverse() once it is there."""
+    return f"/reports/{report_id}/"
+
+
+class ReportFacts(NamedTuple):
+    """The parts of a Report that status rules read (report_state, is_late)."""
+
+    id: int
+    status: str
+    submitted_at: datetime.datetime | None
+
+
+@dataclass(slots=True)
+class Cell:
+    period: Period
+    state: State
+    report_id: int | None = None
+    submitted_at: datetime.datetime | None = None
+    reviewed_at: datetime.datetime | None = None
+    days_late: int | None = None
+
+    @property
+    def url(self) -> str | None:
+        return report_path(self.report_id) if self.report_id is not None else None
+
+
+@dataclass
+class StudentRow:
+    student: User
+    project_id: int | None
+    project_title: str
+    mentors: list[User]
+    cells: list[Cell] = field(default_factory=list)
+
+    @property
+    def login(self) -> str:
+        return str(self.student)
+
+    def has_state(self, state: str) -> bool:
+        return any(cell.state == state for cell in self.cells)
+
+
+@dataclass
+class ProjectGroup:
+    project_id: int | None
+    title: str
+    rows: list[StudentRow]
+
+    @property
+    def mentors(self) -> list[User]:
+        seen: dict[int, User] = {}
+        for row in self.rows:
+            for mentor in row.mentors:
+                seen.setdefault(mentor.pk, mentor)
+        return sorted(seen.values(), key=user_sort_key)
+
+
+@dataclass(frozen=True)
+class Completion:
+    submitted: int
+    expected: int
+
+    @property
+    def percent(self) -> int | None:
+        return round(100 * self.submitted / self.expected) if self.expected else None
+
+
+@dataclass(frozen=True)
+class Column:
+    period: Period
+    completion: Completion
+    started: bool
+    current: bool
+
+
+@dataclass(frozen=True)
+class WaitingReview:
+    row: StudentRow
+    cell: Cell
+    waiting: datetime.timedelta
+
+
+@dataclass(frozen=True)
+class MentorLatency:
+    mentor: User
+    reviewed: int
+    median: datetime.timedelta | None
+    waiting: int
+
+
+@dataclass
+class Overview:
+    cohort: Cohort
+    now: datetime.datetime
+    periods: list[Period]
+    groups: list[ProjectGroup]
+    completion: dict[int, Completion]
+    current_period: Period | None
+    # The latest period whose due time has passed: the one people can be missing now.
+    last_due_period: Period | None
+    not_submitted_current: list[StudentRow]
+    missing_now: list[StudentRow]
+    waiting_review: list[WaitingReview]
+    mentor_latency: list[MentorLatency]
+
+    @property
+    def columns(self) -> list[Column]:
+        return [
+            Column(
+                period=period,
+                completion=self.completion[period.pk],
+                started=self.now >= period_start_instant(period),
+                current=period == self.current_period,
+            )
+            for period in self.periods
+        ]
+
+    @property
+    def current_completion(self) -> Completion | None:
+        return self.completion[self.current_period.pk] if self.current_period else None
+
+    @property
+    def last_due_completion(self) -> Completion | None:
+        return self.completion[self.last_due_period.pk] if self.last_due_period else None
+
+    @property
+    def rows(self) -> Iterator[StudentRow]:
+        for group in self.groups:
+            yield from group.rows
+
+    @property
+    def student_count(self) -> int:
+        return sum(len(group.rows) for group in self.groups)
+
+    def only_rows(self, keep: Callable[[StudentRow], bool]) -> list[ProjectGroup]:
+        """The groups with only the rows `keep` accepts (empty groups dropped)."""
+        kept = [
+            ProjectGroup(group.project_id, group.title, [r for r in group.rows if keep(r)])
+            for group in self.groups
+        ]
+        return [group for group in kept if group.rows]
+
+
+def _natural_key(text: str) -> list[int | str]:
+    """student2 before student10."""
+    return [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", text.lower())]
+
+
+def user_sort_key(user: User) -> list[int | str]:
+    return _natural_key(str(user))
+
+
+@dataclass
+class _Facts:
+    """Everything the overview reads from the database, already grouped."""
+
+    periods: list[Period]
+    students: list[User]
+    projects: dict[int, tuple[int | None, str | None]]
+    mentors: dict[int, list[User]]
+    reports: dict[tuple[int, int], ReportFacts]
+    reviews: dict[int, list[tuple[int | None, str, datetime.datetime]]]
+    allowances: dict[tuple[int, int], Allowance]
+
+
+def _load(cohort: Cohort, students: QuerySet[User], periods: Iterable[Period]) -> _Facts:
+    periods = list(periods)
+    for period in periods:
+        period.cohort = cohort  # report_state reads period.cohort.tzinfo
+    period_ids = [p.pk for p in periods]
+    # A subquery, not a list of ids, so the SQL stays the same size for any cohort.
+    student_ids = students.values("pk")
+    student_rows = sorted(User.objects.filter(pk__in=student_ids), key=user_sort_key)
+    # order_by() drops the models' default orderings, which join and sort
+    # every row by tables this page does not need.
+    projects = {
+        user_id: (project_id, title)
+        for user_id, project_id, title in Membership.objects.filter(
+            cohort=cohort, role=Role.STUDENT, user__in=student_ids
+        )
+        .order_by()
+        .values_list("user_id", "project_id", "project__title")
+    }
+    mentorships = Mentorship.objects.filter(cohort=cohort, student__in=student_ids)
+    # One instance per mentor, not per assignment: a mentor has many students.
+    mentor_by_id = {
+        user.pk: user for user in User.objects.filter(pk__in=mentorships.values("mentor_id"))
+    }
+    mentors: dict[int, list[User]] = defaultdict(list)
+    for student_id, mentor_id in mentorships.values_list("student_id", "mentor_id"):
+        mentors[student_id].append(mentor_by_id[mentor_id])
+    for mentor_list in mentors.values():
+        mentor_list.sort(key=user_sort_key)
+    reports = {
+        (student_id, period_id): ReportFacts(report_id, status, submitted_at)
+        for report_id, student_id, period_id, status, submitted_at in Report.objects.filter(
+            period__in=period_ids, student__in=student_ids
+        )
+        .order_by()
+        .values_list("id", "student_id", "period_id", "status", "submitted_at")
+    }
+    reviews: dict[int, list[tuple[int | None, str, datetime.datetime]]] = defaultdict(list)
+    for report_id, mentor_id, verdict, created_at in (
+        Review.objects.filter(report__period__in=period_ids, report__student__in=student_ids)
+        .order_by("created_at", "id")
+        .values_list("report_id", "mentor_id", "verdict", "created_at")
+    ):
+        reviews[report_id].append((mentor_id, verdict, created_at))
+    allowances = {
+        (a.student_id, a.period_id): a
+        for a in Allowance.objects.filter(period__in=period_ids, student__in=student_ids).only(
+            "student_id", "period_id", "kind", "extended_due_at"
+        )
+    }
+    return _Facts(periods, student_rows, projects, mentors, reports, reviews, allowances)
+
+
+def _cell(facts: _Facts, student_id: int, period: Period, now: datetime.datetime) -> Cell:
+    # .id, not .pk: .pk resolves through _meta, and this runs once per cell.
+    report = facts.reports.get((student_id, period.id))
+    allowance = facts.allowances.get((student_id, period.id))
+    reviews = facts.reviews.get(report.id, ()) if report else ()
+    # Reviews come ordered by time: the last one's verdict is the latest.
+    verdict = reviews[-1][1] if reviews else None
+    state = report_state(
+        period=period, report=report, allowance=allowance, verdict=verdict, now=now
+    )
+    cell = Cell(period=period, state=state)
+    if report is not None and report.status == Report.Status.SUBMITTED:
+        cell.report_id = report.id
+        cell.submitted_at = report.submitted_at
+        cell.reviewed_at = reviews[0][2] if reviews else None
+        if is_late(report, period, allowance):
+            cell.days_late = _whole_days(report.submitted_at - effective_due_at(period, allowance))
+    elif state == State.MISSING:
+        cell.days_late = _whole_days(now - effective_due_at(period, allowance))
+    return cell
+
+
+def _whole_days(delta: datetime.timedelta) -> int:
+    """Started days: one minute late is one day late."""
+    return math.ceil(delta.total_seconds() / 86400)
+
+
+def _rows(facts: _Facts, now: datetime.datetime) -> list[StudentRow]:
+    rows = []
+    for student in facts.students:
+        project_id, title = facts.projects.get(student.pk, (None, None))
+        row = StudentRow(
+            student=student,
+            project_id=project_id,
+            project_title=title or NO_PROJECT_TITLE,
+            mentors=facts.mentors.get(student.pk, []),
+        )
+        row.cells = [_cell(facts, student.id, period, now) for period in facts.periods]
+        rows.append(row)
+    return rows
+
+
+def _groups(rows: list[StudentRow]) -> list[ProjectGroup]:
+    by_project: dict[int | None, ProjectGroup] = {}
+    for row in rows:
+        group = by_project.get(row.project_id)
+        if group is None:
+            group = by_project[row.project_id] = ProjectGroup(row.project_id, row.project_title, [])
+        group.rows.append(row)
+    # Roster order (project ids follow the roster file), not title order: titles
+    # number projects in Chinese numerals (项目三 sorts before 项目二). Students
+    # without a project come last.
+    return sorted(by_project.values(), key=lambda g: (g.project_id is None, g.project_id or 0))
+
+
+def _mentor_latency(
+    facts: _Facts, rows: list[StudentRow], now: datetime.datetime
+) -> list[MentorLatency]:
+    """Per assigned mentor: the median time from submission to their first review of
+    a report of their student, and how many of their students' reports wait."""
+    durations: dict[int, list[float]] = defaultdict(list)
+    waiting: dict[int, int] = defaultdict(int)
+    mentors: dict[int, User] = {}
+    for row in rows:
+        for mentor in row.mentors:
+            mentors[mentor.id] = mentor
+        mentor_ids = {mentor.id for mentor in row.mentors}
+        for cell in row.cells:
+            if cell.report_id is None:
+                continue
+            reviews = facts.reviews.get(cell.report_id, ())
+            if not reviews:
+                for mentor_id in mentor_ids:
+                    waiting[mentor_id] += 1
+                continue
+            first_by_mentor: dict[int, datetime.datetime] = {}
+            for mentor_id, _verdict, created_at in reviews:
+                if mentor_id in mentor_ids:
+                    first_by_mentor.setdefault(mentor_id, created_at)
+            for mentor_id, created_at in first_by_mentor.items():
+                # Imported reviews can predate the recorded submission: count them as instant.
+                durations[mentor_id].append(
+                    max(0.0, (created_at - cell.submitted_at).total_seconds())
+                )
+    return [
+        MentorLatency(
+            mentor=mentor,
+            reviewed=len(durations[mentor.pk]),
+            median=datetime.timedelta(seconds=statistics.median(durations[mentor.pk]))
+            if durations[mentor.pk]
+            else None,
+            waiting=waiting[mentor.pk],
+        )
+        for mentor in sorted(mentors.values(), key=user_sort_key)
+    ]
+
+
+def current_period_of(periods: list[Period], now: datetime.datetime) -> Period | None:
+    """Same rule as reports.periods.current_period, on periods already loaded."""
+    upcoming = [p for p in periods if p.due_at >= now]
+    return min(upcoming, key=lambda p: p.due_at) if upcoming else None
+
+
+def build_overview(
+    cohort: Cohort, students_queryset: QuerySet[User], now: datetime.datetime
+) -> Overview:
+    """The whole overview of the given students of a cohort at `now`."""
+    facts = _load(cohort, students_queryset, cohort.periods.order_by("number"))
+    rows = _rows(facts, now)
+    periods = facts.periods
+
+    completion = {}
+    for index, period in enumerate(periods):
+        states = [row.cells[index].state for row in rows]
+        completion[period.pk] = Completion(
+            submitted=sum(1 for s in states if s in SUBMITTED_STATES),
+            expected=sum(1 for s in states if s != State.EXCUSED),
+        )
+
+    current = current_period_of(periods, now)
+    past_due = [p for p in periods if p.due_at < now]
+    last_due = max(past_due, key=lambda p: p.due_at) if past_due else None
+    index_of = {p.id: i for i, p in enumerate(periods)}
+    not_submitted_current = (
+        [r for r in rows if r.cells[index_of[current.id]].state in (State.OPEN, State.FUTURE)]
+        if current
+        else []
+    )
+    missing_now = (
+        [r for r in rows if r.cells[index_of[last_due.id]].state == State.MISSING]
+        if last_due
+        else []
+    )
+    waiting = [
+        WaitingReview(row, cell, now - cell.submitted_at)
+        for row in rows
+        for cell in row.cells
+        if cell.report_id is not None
+        and cell.reviewed_at is None
+        and now - cell.submitted_at > WAITING_REVIEW_AFTER
+    ]
+    waiting.sort(key=lambda w: w.waiting, reverse=True)
+
+    return Overview(
+        cohort=cohort,
+        now=now,
+        periods=periods,
+        groups=_groups(rows),
+        completion=completion,
+        current_period=current,
+        last_due_period=last_due,
+        not_submitted_current=not_submitted_current,
+        missing_now=missing_now,
+        waiting_review=waiting,
+        mentor_latency=_mentor_latency(facts, rows, now),
+    )
+
+
+# --- CSV ------------------------------------------------------------------------------
+
+CSV_FIELDS = [
+    "student_login",
+    "student_name",
+    "project",
+    "mentors",
+    "period",
+    "period_start",
+    "period_end",
+    "due_at",
+    "status",
+    "submitted_at",
+    "reviewed_at",
+    "days_late",
+]
+
+
+def csv_rows(
+    overview: Overview, rows: Iterable[StudentRow] | None = None
+) -> Iterator[list[str | int]]:
+    """One row per student (all of the overview's, or `rows`) and period, the header
+    first. Times are ISO 8601 in the cohort's time zone; days_late counts started
+    days (for a missing report: so far)."""
+    tz = overview.cohort.tzinfo
+
+    def instant(value: datetime.datetime | None) -> str:
+        return value.astimezone(tz).isoformat() if value else ""
+
+    period_fields = {
+        period.id: [
+            period.number,
+            period.starts_on.isoformat(),
+            period.ends_on.isoformat(),
+            instant(period.due_at),
+        ]
+        for period in overview.periods
+    }
+    yield CSV_FIELDS
+    for row in overview.rows if rows is None else rows:
+        student = [
+            row.login,
+            row.student.name,
+            row.project_title if row.project_id is not None else "",
+            " ".join(str(m) for m in row.mentors),
+        ]
+        for cell in row.cells:
+            yield [
+                *student,
+                *period_fields[cell.period.id],
+                cell.state.value,
+                instant(cell.submitted_at),
+                instant(cell.reviewed_at),
+                "" if cell.days_late is None else cell.days_late,
+            ]
+
+
+# --- Period summary -------------------------------------------------------------------
+
+
+ReportURL = Callable[[int], str] | str | None
+
+
+def period_summary(
+    cohort: Cohort,
+    period: Period,
+    students_queryset: QuerySet[User],
+    *,
+    report_url: ReportURL = None,
+    now: datetime.datetime | None = None,
+) -> str:
+    """The period's checklist in the camp's own format, for the summary issue.
+
+    report_url is the app's base URL ("https://camp.example.org") or a function
+    from a report id to its absolute URL; without it the lines carry no link
+    (a GitHub issue cannot use a link relative to the app). The text is in the
+    camp's language whatever the reader's: it is published to GitHub as is.
+    """
+    now = now or timezone.now()
+    facts = _load(cohort, students_queryset, [period])
+    return summary_text(period, _groups(_rows(facts, now)), report_url=report_url)
+
+
+def summary_text(period: Period, groups: list[ProjectGroup], *, report_url: ReportURL) -> str:
+    """The summary of `period` for rows already built (their cells must include it)."""
+    link: Callable[[int], str] | None
+    if isinstance(report_url, str):
+        base_url = report_url.rstrip("/")
+
+        def link(report_id: int) -> str:
+            return base_url + report_path(report_id)
+    else:
+        link = report_url
+
+    lines = [f"### {period.starts_on:%Y.%m.%d}~{period.ends_on:%Y.%m.%d} 周报汇总"]
+    for group in groups:
+        lines += ["", f"#### {group.title}", ""]
+        for row in group.rows:
+            cell = next(c for c in row.cells if c.period.id == period.id)
+            done = cell.state in SUBMITTED_STATES or cell.state == State.EXCUSED
+            line = f"- [{'x' if done else ' '}] @{row.login}"
+            if row.mentors:
+                line += " (" + ", ".join(f"@{m}" for m in row.mentors) + ")"
+            if cell.report_id is not None and link is not None:
+                line += f" [周报]({link(cell.report_id)})"
+            elif cell.state == State.EXCUSED:
+                line += " 请假"
+            lines.append(line)
+    return "\n".join(lines) + "\n"

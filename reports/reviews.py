@@ -1,0 +1,104 @@
+"""Mentors' reviews of reports: the one write path for a review, whatever screen
+(admin change page, bulk action) it comes from.
+
+A review is always recorded as the person who is signed in, and only someone
+allowed to review the report (reports.access) may add one. Reviews are an
+append-only record: a mentor who changes their mind posts another review, and
+the latest verdict counts (reports.status.latest_review_verdict).
+
+The student is told about a new review by the reminders issue, which sends a
+"review posted" notification for each Review row from its created_at; nothing
+here sends anything, so a review is notified exactly once, by that loop.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import OuterRef, Subquery
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from camp.models import User
+from reports.access import can_review, reviewable_reports
+from reports.models import Report, Review, Source
+
+MAX_REVIEW_LENGTH = 20_000
+
+
+def add_review(
+    report: Report,
+    reviewer: User,
+    body: str,
+    verdict: str,
+    source: str = Source.ADMIN,
+) -> Review:
+    """Record `reviewer`'s review of `report`; refuse anyone not allowed to review it."""
+    if verdict not in Review.Verdict.values:
+        raise ValidationError(_("Unknown verdict: %(verdict)s") % {"verdict": verdict})
+    if len(body) > MAX_REVIEW_LENGTH:
+        raise ValidationError(
+            _("A review may be at most %(limit)d characters long.") % {"limit": MAX_REVIEW_LENGTH}
+        )
+    if not can_review(reviewer, report):
+        raise PermissionDenied(_("You may not review this report."))
+    return Review.objects.create(
+        report=report,
+        mentor=reviewer,
+        body=body.strip(),
+        verdict=verdict,
+        source=source,
+        created_at=timezone.now(),
+    )
+
+
+def approve_reports(
+    reviewer: User, reports: Iterable[Report], body: str = "LGTM"
+) -> tuple[list[Review], list[Report]]:
+    """Add an approving review by `reviewer` to each report that is theirs to review
+    and not already approved. Returns (reviews added, reports skipped)."""
+    reports = list(reports)
+    added: list[Review] = []
+    with transaction.atomic():
+        # Lock the selected rows so two clicks on the action cannot both approve
+        # the same report; `of` keeps the lock off the joined tables. The latest
+        # verdicts are read after the lock is held, in a statement of their own,
+        # so a review committed by the other click is seen.
+        locked_ids = list(
+            reviewable_reports(reviewer)
+            .filter(pk__in=[report.pk for report in reports])
+            .order_by("pk")
+            .select_for_update(of=("self",))
+            .values_list("pk", flat=True)
+        )
+        already_approved = set(
+            Report.objects.filter(pk__in=locked_ids)
+            .annotate(
+                latest_verdict=Subquery(
+                    Review.objects.filter(report=OuterRef("pk"))
+                    .order_by("-created_at", "-id")
+                    .values("verdict")[:1]
+                )
+            )
+            .filter(latest_verdict=Review.Verdict.APPROVED)
+            .values_list("pk", flat=True)
+        )
+        now = timezone.now()
+        added = [
+            Review(
+                report_id=report_id,
+                mentor=reviewer,
+                body=body,
+                verdict=Review.Verdict.APPROVED,
+                source=Source.ADMIN,
+                created_at=now,
+            )
+            for report_id in locked_ids
+            if report_id not in already_approved
+        ]
+        Review.objects.bulk_create(added)
+    reviewed_ids = {review.report_id for review in added}
+    skipped = [report for report in reports if report.pk not in reviewed_ids]
+    return added, skipped

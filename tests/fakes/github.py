@@ -1,0 +1,380 @@
+"""A fake GitHub REST API: a real HTTP server on 127.0.0.1 serving GitHub's JSON
+shapes for issues, issue comments, pulls, pull files and contents.
+
+It paginates with absolute `Link` URLs, answers `If-None-Match` with 304 (which,
+as on GitHub, costs no rate-limit unit), sends rate-limit headers, and plays
+scripted faults: a 502 on a given page, a secondary limit (403 + retry-after),
+an exhausted primary limit (x-ratelimit-remaining: 0 + reset).
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime
+import hashlib
+import itertools
+import json
+import re
+import threading
+import time
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, unquote, urlsplit
+
+
+def iso(moment: datetime.datetime) -> str:
+    return moment.astimezone(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+@dataclass
+class Fault:
+    """Answer the `nth` matching request (1-based) with this status and headers."""
+
+    method: str
+    path_pattern: str
+    status: int
+    headers: dict[str, str] = field(default_factory=dict)
+    body: dict = field(default_factory=lambda: {"message": "fault"})
+    times: int = 1
+    query_contains: str = ""
+
+
+@dataclass
+class Repo:
+    full_name: str
+    issues: dict[int, dict] = field(default_factory=dict)
+    comments: dict[int, list[dict]] = field(default_factory=dict)
+    pulls: dict[int, dict] = field(default_factory=dict)
+    pull_files: dict[int, list[dict]] = field(default_factory=dict)
+    contents: dict[tuple[str, str], bytes] = field(default_factory=dict)
+
+
+class FakeGitHub:
+    RATE_LIMIT = 5000
+
+    def __init__(self) -> None:
+        self.repos: dict[str, Repo] = {}
+        self.faults: list[Fault] = []
+        self.requests: list[tuple[str, str, int]] = []
+        self.auth_headers: list[str] = []
+        self.rate_remaining = self.RATE_LIMIT
+        self.rate_reset = int(time.time()) + 3600
+        self._ids = itertools.count(1001)
+        self._lock = threading.RLock()
+        self._server: ThreadingHTTPServer | None = None
+        self.base_url = ""
+        self.clock = datetime.datetime(2025, 3, 1, tzinfo=datetime.UTC)
+
+    # ------------------------------------------------------------ lifecycle
+
+    def start(self) -> FakeGitHub:
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                fake._handle(self, "GET")
+
+            def do_POST(self) -> None:
+                fake._handle(self, "POST")
+
+            def do_PATCH(self) -> None:
+                fake._handle(self, "PATCH")
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server.daemon_threads = True
+        self.base_url = f"http://127.0.0.1:{self._server.server_address[1]}"
+        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        return self
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+
+    # ------------------------------------------------------------ data
+
+    def _tick(self) -> datetime.datetime:
+        self.clock += datetime.timedelta(minutes=1)
+        return self.clock
+
+    def repo(self, full_name: str) -> Repo:
+        with self._lock:
+            return self.repos.setdefault(full_name, Repo(full_name))
+
+    def _user(self, login: str, user_type: str = "User") -> dict:
+        return {"login": login, "id": abs(hash(login)) % 10**8, "type": user_type}
+
+    def add_issue(self, repo: str, title: str, *, login: str = "ta", body: str = "") -> dict:
+        with self._lock:
+            data = self.repo(repo)
+            number = len(data.issues) + len(data.pulls) + 1
+            at = iso(self._tick())
+            issue = {
+                "id": next(self._ids),
+                "number": number,
+                "title": title,
+                "body": body,
+                "state": "open",
+                "user": self._user(login),
+                "comments": 0,
+                "created_at": at,
+                "updated_at": at,
+                "html_url": f"https://github.com/{repo}/issues/{number}",
+                "url": f"{self.base_url}/repos/{repo}/issues/{number}",
+            }
+            data.issues[number] = issue
+            data.comments[number] = []
+            return issue
+
+    def add_comment(
+        self,
+        repo: str,
+        issue_number: int,
+        login: str,
+        body: str,
+        *,
+        at: datetime.datetime | None = None,
+        user_type: str = "User",
+    ) -> dict:
+        with self._lock:
+            data = self.repo(repo)
+            comment_id = next(self._ids)
+            stamp = iso(at or self._tick())
+            comment = {
+                "id": comment_id,
+                "body": body,
+                "user": self._user(login, user_type),
+                "created_at": stamp,
+                "updated_at": stamp,
+                "html_url": f"https://github.com/{repo}/issues/{issue_number}#issuecomment-{comment_id}",
+                "issue_url": f"{self.base_url}/repos/{repo}/issues/{issue_number}",
+                "author_association": "CONTRIBUTOR",
+            }
+            data.comments[issue_number].append(comment)
+            data.issues[issue_number]["comments"] += 1
+            data.issues[issue_number]["updated_at"] = stamp
+            return comment
+
+    def _find_comment(self, comment_id: int) -> tuple[Repo, int, dict]:
+        for data in self.repos.values():
+            for number, comments in data.comments.items():
+                for comment in comments:
+                    if comment["id"] == comment_id:
+                        return data, number, comment
+        raise KeyError(comment_id)
+
+    def edit_comment(self, comment_id: int, body: str) -> dict:
+        with self._lock:
+            _, _, comment = self._find_comment(comment_id)
+            comment["body"] = body
+            comment["updated_at"] = iso(self._tick())
+            return comment
+
+    def delete_comment(self, comment_id: int) -> dict:
+        with self._lock:
+            data, number, comment = self._find_comment(comment_id)
+            data.comments[number].remove(comment)
+            data.issues[number]["comments"] -= 1
+            return comment
+
+    def add_pull(
+        self,
+        repo: str,
+        login: str,
+        files: dict[str, str],
+        *,
+        merged: bool = True,
+        fork: bool = True,
+        created_at: datetime.datetime | None = None,
+    ) -> dict:
+        """A pull request adding `files` (path -> text); merged ones land in `repo`."""
+        with self._lock:
+            data = self.repo(repo)
+            number = len(data.issues) + len(data.pulls) + 1
+            created = created_at or self._tick()
+            head_repo = f"{login}/{repo.split('/')[1]}" if fork else repo
+            head_sha = hashlib.sha1(f"head{repo}{number}".encode()).hexdigest()
+            merge_sha = hashlib.sha1(f"merge{repo}{number}".encode()).hexdigest()
+            merged_at = iso(created + datetime.timedelta(days=2)) if merged else None
+            pull = {
+                "id": next(self._ids),
+                "number": number,
+                "state": "closed" if merged else "open",
+                "title": f"report by {login}",
+                "user": self._user(login),
+                "created_at": iso(created),
+                "updated_at": merged_at or iso(created),
+                "merged_at": merged_at,
+                "merge_commit_sha": merge_sha if merged else None,
+                "html_url": f"https://github.com/{repo}/pull/{number}",
+                "head": {"sha": head_sha, "repo": {"full_name": head_repo, "fork": fork}},
+                "base": {"ref": "master", "repo": {"full_name": repo}},
+            }
+            data.pulls[number] = pull
+            data.pull_files[number] = [
+                {
+                    "sha": hashlib.sha1(text.encode()).hexdigest(),
+                    "filename": path,
+                    "status": "added",
+                    "additions": text.count("\n") + 1,
+                }
+                for path, text in files.items()
+            ]
+            for path, text in files.items():
+                data.contents[(path, head_sha)] = text.encode()
+                if merged:
+                    data.contents[(path, merge_sha)] = text.encode()
+            return pull
+
+    def merge_pull(self, repo: str, number: int) -> dict:
+        with self._lock:
+            data = self.repo(repo)
+            pull = data.pulls[number]
+            merge_sha = hashlib.sha1(f"merge{repo}{number}".encode()).hexdigest()
+            pull.update(
+                state="closed",
+                merged_at=iso(self._tick()),
+                merge_commit_sha=merge_sha,
+                updated_at=iso(self.clock),
+            )
+            for file in data.pull_files[number]:
+                text = data.contents[(file["filename"], pull["head"]["sha"])]
+                data.contents[(file["filename"], merge_sha)] = text
+            return pull
+
+    def fail(self, method: str, path_pattern: str, status: int, **kwargs) -> Fault:
+        fault = Fault(method, path_pattern, status, **kwargs)
+        with self._lock:
+            self.faults.append(fault)
+        return fault
+
+    def count(self, status: int | None = None) -> int:
+        return sum(1 for _, _, code in self.requests if status is None or code == status)
+
+    def reset_log(self) -> None:
+        self.requests.clear()
+
+    # ------------------------------------------------------------ HTTP
+
+    def _handle(self, handler: BaseHTTPRequestHandler, method: str) -> None:
+        parts = urlsplit(handler.path)
+        path = unquote(parts.path)
+        query = {key: values[-1] for key, values in parse_qs(parts.query).items()}
+        length = int(handler.headers.get("Content-Length") or 0)
+        payload = json.loads(handler.rfile.read(length) or b"{}") if length else {}
+        self.auth_headers.append(handler.headers.get("Authorization", ""))
+        with self._lock:
+            status, body, headers = self._route(method, path, query, payload, handler.headers)
+            self.requests.append((method, handler.path, status))
+            if status != 304:
+                self.rate_remaining = max(0, self.rate_remaining - 1)
+        raw = b"" if body is None else json.dumps(body).encode()
+        handler.send_response(status)
+        headers.setdefault("Content-Type", "application/json; charset=utf-8")
+        headers.setdefault("x-ratelimit-limit", str(self.RATE_LIMIT))
+        headers.setdefault("x-ratelimit-remaining", str(self.rate_remaining))
+        headers.setdefault("x-ratelimit-reset", str(self.rate_reset))
+        for key, value in headers.items():
+            handler.send_header(key, value)
+        handler.send_header("Content-Length", str(len(raw)))
+        handler.end_headers()
+        if raw:
+            handler.wfile.write(raw)
+
+    def _fault_for(self, method: str, path: str, raw_query: str) -> Fault | None:
+        for fault in self.faults:
+            if (
+                fault.times > 0
+                and fault.method == method
+                and re.search(fault.path_pattern, path)
+                and fault.query_contains in raw_query
+            ):
+                fault.times -= 1
+                return fault
+        return None
+
+    def _route(self, method: str, path: str, query: dict, payload: dict, headers) -> tuple:
+        raw_query = "&".join(f"{k}={v}" for k, v in sorted(query.items()))
+        fault = self._fault_for(method, path, raw_query)
+        if fault is not None:
+            return fault.status, fault.body, dict(fault.headers)
+        match = re.fullmatch(r"/repos/([^/]+/[^/]+)(/.*)?", path)
+        if not match or match.group(1) not in self.repos:
+            return 404, {"message": "Not Found"}, {}
+        data = self.repos[match.group(1)]
+        rest = match.group(2) or ""
+        if method == "GET":
+            found = self._get(data, rest, query)
+            if found is None:
+                return 404, {"message": "Not Found"}, {}
+            return self._listing(path, query, found, headers)
+        if method == "POST" and rest == "/issues":
+            issue = self.add_issue(data.full_name, payload["title"], body=payload.get("body", ""))
+            return 201, issue, {}
+        issue_match = re.fullmatch(r"/issues/(\d+)", rest)
+        if method == "PATCH" and issue_match and int(issue_match.group(1)) in data.issues:
+            issue = data.issues[int(issue_match.group(1))]
+            issue.update({k: v for k, v in payload.items() if k in ("title", "body", "state")})
+            issue["updated_at"] = iso(self._tick())
+            return 200, issue, {}
+        return 404, {"message": "Not Found"}, {}
+
+    def _get(self, data: Repo, rest: str, query: dict):
+        if rest == "/issues":
+            issues = [dict(i) for i in data.issues.values()]
+            issues += [
+                {**p, "pull_request": {"url": p["html_url"]}, "comments": 0}
+                for p in data.pulls.values()
+            ]
+            if query.get("state", "open") != "all":
+                issues = [i for i in issues if i["state"] == query.get("state", "open")]
+            return sorted(issues, key=lambda i: i["number"])
+        if m := re.fullmatch(r"/issues/(\d+)", rest):
+            return data.issues.get(int(m.group(1)))
+        if m := re.fullmatch(r"/issues/(\d+)/comments", rest):
+            return data.comments.get(int(m.group(1)))
+        if rest == "/pulls":
+            pulls = list(data.pulls.values())
+            if query.get("state", "open") != "all":
+                pulls = [p for p in pulls if p["state"] == query.get("state", "open")]
+            return sorted(pulls, key=lambda p: p["number"])
+        if m := re.fullmatch(r"/pulls/(\d+)/files", rest):
+            return data.pull_files.get(int(m.group(1)))
+        if m := re.fullmatch(r"/contents/(.+)", rest):
+            ref = query.get("ref", "")
+            raw = data.contents.get((m.group(1), ref))
+            if raw is None:
+                return None
+            return {
+                "type": "file",
+                "path": m.group(1),
+                "sha": hashlib.sha1(raw).hexdigest(),
+                "encoding": "base64",
+                "content": base64.encodebytes(raw).decode(),
+            }
+        return None
+
+    def _listing(self, path: str, query: dict, found, headers) -> tuple:
+        extra: dict[str, str] = {}
+        body = found
+        if isinstance(found, list):
+            per_page = min(int(query.get("per_page", 30)), 100)
+            page = int(query.get("page", 1))
+            last = max(1, -(-len(found) // per_page))
+            body = found[(page - 1) * per_page : page * per_page]
+            links = []
+            params = {k: v for k, v in query.items() if k != "page"}
+            for rel, number in (("next", page + 1), ("last", last)):
+                if number <= last and (rel != "next" or page < last):
+                    qs = "&".join(f"{k}={v}" for k, v in sorted({**params, "page": number}.items()))
+                    links.append(f'<{self.base_url}{path}?{qs}>; rel="{rel}"')
+            if links:
+                extra["Link"] = ", ".join(links)
+        etag = 'W/"' + hashlib.sha1(json.dumps(body, sort_keys=True).encode()).hexdigest() + '"'
+        extra["ETag"] = etag
+        if headers.get("If-None-Match") == etag:
+            return 304, None, extra
+        return 200, body, extra

@@ -1,0 +1,141 @@
+"""Publishing the period summary into its GitHub issue (fake GitHub server)."""
+
+from __future__ import annotations
+
+import datetime
+import importlib.util
+import json
+
+import pytest
+import time_machine
+from django.core.cache import cache
+from django.core.management import CommandError, call_command
+from hypothesis import given
+from hypothesis import strategies as st
+
+from reports.github.publish import END_MARKER, START_MARKER, with_summary
+from reports.models import GitHubSettings
+from reports.tasks import publish_cohort_summaries
+from tests.fakes.github import FakeGitHub
+
+REPO = "pfcc/camp"
+TITLE = "[WeeklyReports] 2025.03.03~2025.03.16 周报汇总"
+
+
+def fake_summary(cohort, period) -> str:
+    return f"#### 项目一\n\n- [x] @alice (@mentor-a)\n- [ ] @bob (@mentor-a)\n\n(period {period.number})"
+
+
+@pytest.fixture
+def fake_github(settings):
+    fake = FakeGitHub().start()
+    settings.GITHUB_API_URL = fake.base_url
+    yield fake
+    fake.stop()
+
+
+@pytest.fixture
+def publish_camp(camp, fake_github, monkeypatch):
+    camp.cohort.github_repo = REPO
+    camp.cohort.save()
+    fake_github.repo(REPO)
+    cache.clear()
+    monkeypatch.setattr("reports.github.publish.overview_summary_text", fake_summary)
+    return camp
+
+
+def patches(fake) -> list:
+    return [r for r in fake.requests if r[0] == "PATCH"]
+
+
+def test_with_summary_keeps_the_rest_of_the_body():
+    body = with_summary("TA 的说明", "- [x] @alice")
+    assert body == f"TA 的说明\n\n{START_MARKER}\n- [x] @alice\n{END_MARKER}"
+    again = with_summary(body + "\n\n结尾", "- [x] @bob")
+    assert again == f"TA 的说明\n\n{START_MARKER}\n- [x] @bob\n{END_MARKER}\n\n结尾"
+    assert with_summary("", "x") == f"{START_MARKER}\nx\n{END_MARKER}"
+
+
+@given(
+    body=st.text(alphabet=st.characters(blacklist_characters="\r\ufeff"), max_size=200),
+    first=st.text(min_size=1, max_size=80),
+    second=st.text(min_size=1, max_size=80),
+)
+def test_with_summary_property_idempotent_and_keeps_the_rest(body, first, second):
+    once = with_summary(body, first)
+    assert with_summary(once, first) == once  # so a rerun writes nothing
+    replaced = with_summary(once, second)
+    assert replaced == with_summary(body, second)
+    assert replaced.count(START_MARKER) == 1
+
+
+def test_publish_finds_issue_writes_once(publish_camp, fake_github, capsys):
+    issue = fake_github.add_issue(REPO, TITLE, body="请大家在下面评论周报")
+    call_command("publish_summary", "camp", "1", "--json")
+    outcome = json.loads(capsys.readouterr().out)
+    assert outcome["action"] == "updated" and outcome["issue_number"] == issue["number"]
+    stored = fake_github.repo(REPO).issues[issue["number"]]["body"]
+    assert stored.startswith("请大家在下面评论周报") and "- [x] @alice (@mentor-a)" in stored
+    assert publish_camp.period(1).summary_issue_number == issue["number"]
+
+    call_command("publish_summary", "camp", "1", "--json")
+    assert json.loads(capsys.readouterr().out)["action"] == "unchanged"
+    assert len(patches(fake_github)) == 1
+
+
+def test_dry_run_writes_nothing(publish_camp, fake_github, capsys):
+    issue = fake_github.add_issue(REPO, TITLE, body="")
+    call_command("publish_summary", "camp", "1", "--dry-run")
+    out = capsys.readouterr().out
+    assert out.startswith("would-update") and "@alice" in out
+    assert patches(fake_github) == []
+    assert fake_github.repo(REPO).issues[issue["number"]]["body"] == ""
+    assert publish_camp.period(1).summary_issue_number is None
+
+
+def test_missing_issue_needs_permission_to_create(publish_camp, fake_github):
+    with pytest.raises(CommandError, match="does not allow"):
+        call_command("publish_summary", "camp", "1")
+    assert not [r for r in fake_github.requests if r[0] == "POST"]
+
+    GitHubSettings.objects.create(cohort=publish_camp.cohort, create_summary_issues=True)
+    call_command("publish_summary", "camp", "1", "--dry-run")
+    assert not fake_github.repo(REPO).issues
+    call_command("publish_summary", "camp", "1")
+    (issue,) = fake_github.repo(REPO).issues.values()
+    assert issue["title"] == TITLE
+    assert "截止时间 2025.03.17 23:59" in issue["body"] and "@alice" in issue["body"]
+    period = publish_camp.period(1)
+    assert period.summary_issue_number == issue["number"]
+    call_command("publish_summary", "camp", "1")
+    assert len(fake_github.repo(REPO).issues) == 1 and patches(fake_github) == []
+
+
+def test_bad_arguments(publish_camp):
+    with pytest.raises(CommandError, match="No cohort"):
+        call_command("publish_summary", "nope", "1")
+    with pytest.raises(CommandError, match="no period 99"):
+        call_command("publish_summary", "camp", "99")
+    with pytest.raises(CommandError, match="no GitHub repository"):
+        call_command("publish_summary", "other", "1")
+
+
+@pytest.mark.skipif(
+    importlib.util.find_spec("reports.overview") is not None, reason="the overview exists"
+)
+def test_without_the_overview_the_command_says_what_is_missing(camp):
+    camp.cohort.github_repo = REPO
+    camp.cohort.save()
+    with pytest.raises(CommandError, match="period_summary"):
+        call_command("publish_summary", "camp", "1")
+
+
+def test_beat_task_keeps_recent_summaries_current(publish_camp, fake_github):
+    for title in (TITLE, "[WeeklyReports] 2025.03.17~2025.03.30 周报汇总"):
+        fake_github.add_issue(REPO, title)
+    with time_machine.travel(datetime.datetime(2025, 3, 20, 12, tzinfo=datetime.UTC), tick=False):
+        results = publish_cohort_summaries.run(publish_camp.cohort.pk)
+        assert [r["action"] for r in results] == ["updated", "updated"]
+        again = publish_cohort_summaries.run(publish_camp.cohort.pk)
+        assert [r["action"] for r in again] == ["unchanged", "unchanged"]
+    assert len(patches(fake_github)) == 2
