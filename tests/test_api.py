@@ -553,3 +553,80 @@ def test_review_filters(client, camp, data):
     assert names(data["reviews"], verdict["results"]) == {"carol"}
     by_report = client.get(f"/api/reviews/?report={data['reports']['alice'].pk}").json()
     assert names(data["reviews"], by_report["results"]) == {"alice"}
+
+
+# --- overview and period summary (reports.overview) -------------------------------------
+
+OVERVIEW_STUDENTS = {
+    "mentor_a": {"alice", "bob"},
+    "mentor_b": {"bob", "carol"},
+    "ta": {"alice", "bob", "carol"},
+    "admin": {"alice", "bob", "carol"},
+}
+# Students see their cohort but not its overview (403); outsiders do not see the cohort (404).
+OVERVIEW_REFUSED = {
+    "alice": 403,
+    "bob": 403,
+    "carol": 403,
+    "other_ta": 404,
+    "outsider": 404,
+    "stranger": 404,
+    "anonymous": 401,
+}
+
+
+@pytest.mark.parametrize("who", PEOPLE)
+def test_overview_matrix(client, camp, data, who):
+    as_(client, camp, who)
+    response = client.get("/api/cohorts/camp/overview/")
+    summary = client.get("/api/cohorts/camp/periods/1/summary/")
+    if who in OVERVIEW_REFUSED:
+        assert response.status_code == summary.status_code == OVERVIEW_REFUSED[who]
+        assert response.json()["detail"] and summary.json()["detail"]
+        return
+    assert response.status_code == 200 and summary.status_code == 200
+    overview = response.json()
+    rows = [row for project in overview["projects"] for row in project["students"]]
+    assert {row["student"]["username"] for row in rows} == OVERVIEW_STUDENTS[who]
+    assert overview["cohort"] == "camp" and overview["current_period"] == 3
+    assert overview["last_due_period"] == 2
+    assert overview["now"] == "2025-04-10T12:00:00+08:00"
+    assert [p["number"] for p in overview["periods"]] == list(range(1, 10))
+
+    text = summary.json()["markdown"]
+    assert text.startswith("### 2025.03.03~2025.03.16 周报汇总")
+    for name in ("alice", "bob", "carol"):
+        assert (f"@{name}" in text) == (name in OVERVIEW_STUDENTS[who])
+    assert "<h3>" in summary.json()["html"]
+
+    for method in ("post", "put", "patch", "delete"):
+        assert getattr(client, method)("/api/cohorts/camp/overview/").status_code == 405
+
+
+def test_overview_cells_and_summary_lines(client, camp, data):
+    client.force_login(camp.ta)
+    overview = client.get("/api/cohorts/camp/overview/").json()
+    cells = {
+        (row["student"]["username"], cell["period"]): cell
+        for project in overview["projects"]
+        for row in project["students"]
+        for cell in row["cells"]
+    }
+    alice_1 = cells[("alice", 1)]
+    assert alice_1["report"] == data["reports"]["alice"].pk
+    assert alice_1["state"] == "reviewed" and alice_1["submitted_at"].endswith("+08:00")
+    assert cells[("carol", 1)]["state"] == "needs_changes"
+    assert cells[("bob", 1)]["state"] == "missing" and cells[("bob", 1)]["report"] is None
+    assert cells[("alice", 2)]["state"] == "missing"  # a draft is nothing submitted
+    assert cells[("alice", 3)]["state"] == "open"
+    period_1 = overview["periods"][0]
+    assert (period_1["submitted"], period_1["expected"], period_1["percent"]) == (2, 3, 67)
+    assert {s["username"] for s in overview["missing_now"]} == {"alice", "bob", "carol"}
+    assert {s["username"] for s in overview["not_submitted_current"]} == {"alice", "bob", "carol"}
+
+    summary = client.get("/api/cohorts/camp/periods/1/summary/").json()["markdown"]
+    assert "- [x] @alice (@mentor-a) [周报](http://testserver/reports/" in summary
+    assert "- [ ] @bob (@mentor-a, @mentor-b)" in summary
+    assert client.get("/api/cohorts/camp/periods/99/summary/").status_code == 404
+    assert client.get("/api/cohorts/camp/periods/0/summary/").status_code == 404
+    assert client.get("/api/cohorts/camp/periods/x/summary/").status_code == 404

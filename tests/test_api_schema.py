@@ -34,13 +34,13 @@ CHECKS = [
     response_schema_conformance,
 ]
 EXPECTED_STATUSES = {
-    # cohort, period, projects, reports, report, create, patch, review, reviews
-    "alice": [200, 200, 200, 200, 200, 201, 200, 403, 200],
-    "mentor_a": [200, 200, 200, 200, 200, 403, 403, 403, 200],
-    "ta": [200, 200, 200, 200, 200, 403, 403, 201, 200],
-    "other_ta": [404, 404, 200, 200, 404, 403, 403, 404, 200],
-    "stranger": [404, 404, 200, 200, 404, 403, 403, 403, 200],
-    "admin": [200, 200, 200, 200, 200, 403, 403, 201, 200],
+    # cohort, period, projects, reports, report, create, patch, review, reviews, overview, summary
+    "alice": [200, 200, 200, 200, 200, 201, 200, 403, 200, 403, 403],
+    "mentor_a": [200, 200, 200, 200, 200, 403, 403, 403, 200, 200, 200],
+    "ta": [200, 200, 200, 200, 200, 403, 403, 201, 200, 200, 200],
+    "other_ta": [404, 404, 200, 200, 404, 403, 403, 404, 200, 404, 404],
+    "stranger": [404, 404, 200, 200, 404, 403, 403, 403, 200, 404, 404],
+    "admin": [200, 200, 200, 200, 200, 403, 403, 201, 200, 200, 200],
 }
 # Small on purpose: a few examples per operation and role keep the suite fast.
 MAX_EXAMPLES = 4
@@ -50,7 +50,15 @@ def test_schema_validates_without_warnings(tmp_path):
     out = tmp_path / "schema.yaml"
     call_command("spectacular", "--validate", "--fail-on-warn", "--file", str(out))
     schema = out.read_text()
-    for path in ["/api/me/", "/api/reports/", "/api/reviews/", "/api/periods/", "/api/cohorts/"]:
+    for path in [
+        "/api/me/",
+        "/api/reports/",
+        "/api/reviews/",
+        "/api/periods/",
+        "/api/cohorts/",
+        "/api/cohorts/{slug}/overview/",
+        "/api/cohorts/{slug}/periods/{number}/summary/",
+    ]:
         assert f"  {path}:" in schema
 
 
@@ -124,6 +132,12 @@ def test_schemathesis_finds_nothing_as_each_role(camp, api_schema, who):
                 "POST", "/api/reviews/", body={"report": reports[2].pk, "verdict": "comment"}
             ),
             known_case("GET", "/api/reviews/", query={"cohort": "camp"}),
+            known_case("GET", "/api/cohorts/{slug}/overview/", path_parameters={"slug": "camp"}),
+            known_case(
+                "GET",
+                "/api/cohorts/{slug}/periods/{number}/summary/",
+                path_parameters={"slug": "camp", "number": 1},
+            ),
         ]
         assert EXPECTED_STATUSES[who] == statuses
 

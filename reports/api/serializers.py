@@ -11,12 +11,12 @@ from rest_framework import serializers
 from camp.models import Cohort, Membership, Project, User
 from reports.markdown import render_markdown
 from reports.models import Period, Report, Review
-from reports.status import period_start_instant
+from reports.overview import MentorLatency, Overview, WaitingReview
+from reports.reviews import MAX_REVIEW_LENGTH
+from reports.status import State, period_start_instant
 
 # Generous for a weekly report, small enough that nobody stores a novel.
 MAX_BODY_LENGTH = 50_000
-# The same limit as reports.reviews (on main since this branch started).
-MAX_REVIEW_LENGTH = 20_000
 # Ids are BigAutoField: a larger number can name nothing.
 MAX_ID = 2**63 - 1
 
@@ -222,3 +222,104 @@ class ReviewCreateSerializer(serializers.Serializer):
     body = serializers.CharField(
         max_length=MAX_REVIEW_LENGTH, allow_blank=True, default="", help_text="Markdown."
     )
+
+
+# --- The overview of a cohort (reports.overview), read-only ---------------------------
+
+
+class OverviewColumnSerializer(serializers.Serializer):
+    id = serializers.IntegerField(source="period.id")
+    number = serializers.IntegerField(source="period.number")
+    starts_on = serializers.DateField(source="period.starts_on")
+    ends_on = serializers.DateField(source="period.ends_on")
+    due_at = serializers.DateTimeField(source="period.due_at")
+    started = serializers.BooleanField()
+    current = serializers.BooleanField()
+    submitted = serializers.IntegerField(source="completion.submitted")
+    expected = serializers.IntegerField(
+        source="completion.expected", help_text="Students not excused for the period."
+    )
+    percent = serializers.IntegerField(source="completion.percent", allow_null=True)
+
+
+class OverviewCellSerializer(serializers.Serializer):
+    period = serializers.IntegerField(source="period.number", help_text="Period number.")
+    state = serializers.ChoiceField(choices=State.choices)
+    report = serializers.IntegerField(source="report_id", allow_null=True)
+    submitted_at = serializers.DateTimeField(allow_null=True)
+    reviewed_at = serializers.DateTimeField(allow_null=True)
+    days_late = serializers.IntegerField(allow_null=True)
+
+
+class OverviewRowSerializer(serializers.Serializer):
+    student = UserBriefSerializer()
+    mentors = UserBriefSerializer(many=True)
+    cells = OverviewCellSerializer(many=True)
+
+
+class OverviewProjectSerializer(serializers.Serializer):
+    id = serializers.IntegerField(source="project_id", allow_null=True)
+    title = serializers.CharField()
+    mentors = UserBriefSerializer(many=True)
+    students = OverviewRowSerializer(source="rows", many=True)
+
+
+class WaitingReviewSerializer(serializers.Serializer):
+    student = UserBriefSerializer(source="row.student")
+    period = serializers.IntegerField(source="cell.period.number")
+    report = serializers.IntegerField(source="cell.report_id")
+    waiting_seconds = serializers.SerializerMethodField()
+
+    @extend_schema_field(serializers.IntegerField())
+    def get_waiting_seconds(self, waiting: WaitingReview) -> int:
+        return int(waiting.waiting.total_seconds())
+
+
+class MentorLatencySerializer(serializers.Serializer):
+    mentor = UserBriefSerializer()
+    reviewed = serializers.IntegerField(help_text="Reports of their students they reviewed.")
+    median_seconds = serializers.SerializerMethodField(
+        help_text="Median time from submission to their first review."
+    )
+    waiting = serializers.IntegerField(help_text="Reports of their students with no review.")
+
+    @extend_schema_field(serializers.IntegerField(allow_null=True))
+    def get_median_seconds(self, latency: MentorLatency) -> int | None:
+        return int(latency.median.total_seconds()) if latency.median is not None else None
+
+
+class OverviewSerializer(serializers.Serializer):
+    cohort = serializers.CharField(source="cohort.slug")
+    now = serializers.DateTimeField()
+    current_period = serializers.IntegerField(source="current_period.number", allow_null=True)
+    last_due_period = serializers.IntegerField(
+        source="last_due_period.number",
+        allow_null=True,
+        help_text="The latest period whose due time has passed.",
+    )
+    periods = OverviewColumnSerializer(source="columns", many=True)
+    projects = OverviewProjectSerializer(source="groups", many=True)
+    missing_now = serializers.SerializerMethodField(
+        help_text="Students missing the report of the last due period."
+    )
+    not_submitted_current = serializers.SerializerMethodField(
+        help_text="Students who have not submitted for the current period yet."
+    )
+    waiting_review = WaitingReviewSerializer(many=True)
+    mentor_latency = MentorLatencySerializer(many=True)
+
+    @extend_schema_field(UserBriefSerializer(many=True))
+    def get_missing_now(self, overview: Overview) -> list:
+        return UserBriefSerializer([row.student for row in overview.missing_now], many=True).data
+
+    @extend_schema_field(UserBriefSerializer(many=True))
+    def get_not_submitted_current(self, overview: Overview) -> list:
+        rows = overview.not_submitted_current
+        return UserBriefSerializer([row.student for row in rows], many=True).data
+
+
+class PeriodSummarySerializer(serializers.Serializer):
+    cohort = serializers.CharField()
+    period = serializers.IntegerField(help_text="Period number.")
+    markdown = serializers.CharField(help_text="The checklist, as published to GitHub.")
+    html = serializers.CharField(help_text="The same, rendered and sanitised.")
