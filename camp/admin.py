@@ -4,7 +4,7 @@ from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 
 from camp.invitations import invite_users
-from camp.models import Cohort, Invitation, Membership, Mentorship, Project, User
+from camp.models import ApiToken, Cohort, Invitation, Membership, Mentorship, Project, User
 from reports.access import managed_cohorts
 
 
@@ -124,3 +124,21 @@ class MentorshipAdmin(CohortScopedAdmin):
     search_fields = ["student__github_login", "mentor__github_login"]
     list_select_related = ["student", "mentor", "cohort"]
     autocomplete_fields = ["student", "mentor"]
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    """Admins can see who holds tokens and revoke (delete) a leaked one; only
+    the owner creates them, on their tokens page, where the secret is shown."""
+
+    list_display = ["user", "name", "prefix", "created_at", "last_used_at"]
+    list_select_related = ["user"]
+    search_fields = ["user__username", "user__github_login", "name", "prefix"]
+    fields = ["user", "name", "prefix", "created_at", "last_used_at"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False

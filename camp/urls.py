@@ -20,4 +20,7 @@ urlpatterns = [
     path("", include("reports.github.urls")),
     path("reminders/", include("reports.reminder_urls")),
     path("overview/", include("reports.overview_urls")),
+    path("account/tokens/", views.api_tokens, name="api_tokens"),
+    path("account/tokens/<int:token_id>/revoke/", views.revoke_api_token, name="revoke_api_token"),
+    path("api/", include("reports.api.urls")),
 ]

@@ -11,7 +11,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from camp.models import Cohort, Membership, Mentorship, Role, User
-from reports.models import Report
+from reports.models import Report, Review
 
 AnyUser = User | AnonymousUser
 
@@ -62,6 +62,19 @@ def reviewable_reports(user: AnyUser) -> QuerySet[Report]:
         user=user, cohort=OuterRef("period__cohort"), role=Role.TA
     )
     return reports.filter(Exists(ta_cohorts) | _mentors_student(user))
+
+
+def visible_reviews(user: AnyUser) -> QuerySet[Review]:
+    """Reviews the user may read: those of their own reports, of reports they may
+    review, and their own. A peer's report may be shared; its review is not."""
+    reviews = Review.objects.all()
+    if not user.is_authenticated or not user.is_active:
+        return reviews.none()
+    if user.is_superuser:
+        return reviews
+    return reviews.filter(
+        Q(report__student=user) | Q(report__in=reviewable_reports(user)) | Q(mentor=user)
+    )
 
 
 def can_review(user: AnyUser, report: Report) -> bool:

@@ -53,3 +53,9 @@ def test_linked_github_account_is_shown(client, camp):
     )
     client.force_login(camp.alice)
     assert "@alice" in client.get("/accounts/profile/").content.decode()
+
+
+def test_profile_links_the_api_tokens(client, camp):
+    client.force_login(camp.alice)
+    page = client.get("/accounts/profile/").content.decode()
+    assert 'href="/account/tokens/"' in page

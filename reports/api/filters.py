@@ -1,0 +1,53 @@
+"""Query filters of the list endpoints (django-filter)."""
+
+from __future__ import annotations
+
+import django_filters
+
+from camp.models import Project
+from reports.models import Period, Report, Review
+
+
+class CohortSlugFilter(django_filters.FilterSet):
+    cohort = django_filters.CharFilter(field_name="cohort__slug", help_text="Cohort slug.")
+
+
+class ProjectFilter(CohortSlugFilter):
+    class Meta:
+        model = Project
+        fields = ["cohort"]
+
+
+class PeriodFilter(CohortSlugFilter):
+    class Meta:
+        model = Period
+        fields = ["cohort", "number"]
+
+
+class ReportFilter(django_filters.FilterSet):
+    cohort = django_filters.CharFilter(field_name="period__cohort__slug", help_text="Cohort slug.")
+    period = django_filters.NumberFilter(
+        field_name="period__number", help_text="Period number (with cohort)."
+    )
+    period_id = django_filters.NumberFilter(field_name="period_id", help_text="Period id.")
+    student = django_filters.CharFilter(
+        field_name="student__github_login", lookup_expr="iexact", help_text="GitHub login."
+    )
+
+    class Meta:
+        model = Report
+        fields = ["cohort", "period", "period_id", "student", "status"]
+
+
+class ReviewFilter(django_filters.FilterSet):
+    cohort = django_filters.CharFilter(
+        field_name="report__period__cohort__slug", help_text="Cohort slug."
+    )
+    period = django_filters.NumberFilter(field_name="report__period__number")
+    student = django_filters.CharFilter(
+        field_name="report__student__github_login", lookup_expr="iexact", help_text="GitHub login."
+    )
+
+    class Meta:
+        model = Review
+        fields = ["report", "cohort", "period", "student", "verdict"]

@@ -1,0 +1,325 @@
+"""What the API shows and accepts. Reading is plain serialisation; writing only
+validates input here, the views hand it to the domain functions."""
+
+from __future__ import annotations
+
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from camp.models import Cohort, Membership, Project, User
+from reports.markdown import render_markdown
+from reports.models import Period, Report, Review
+from reports.overview import MentorLatency, Overview, WaitingReview
+from reports.reviews import MAX_REVIEW_LENGTH
+from reports.status import State, period_start_instant
+
+# Generous for a weekly report, small enough that nobody stores a novel.
+MAX_BODY_LENGTH = 50_000
+# Ids are BigAutoField: a larger number can name nothing.
+MAX_ID = 2**63 - 1
+
+
+@extend_schema_field({"type": "string", "pattern": r"^\d{2}:\d{2}:\d{2}$", "example": "23:59:00"})
+class LocalTimeField(serializers.TimeField):
+    """A wall-clock time in the cohort's time zone. Not OpenAPI's `time`
+    format, which is RFC 3339 full-time and so requires a UTC offset."""
+
+
+@extend_schema_field({"type": "string", "format": "uri", "nullable": True})
+class OptionalURLField(serializers.URLField):
+    """A URL that may be absent: null rather than "", which is not a URI."""
+
+    def to_representation(self, value: str) -> str | None:
+        return value or None
+
+
+class UserBriefSerializer(serializers.ModelSerializer):
+    name = serializers.CharField(read_only=True)
+
+    class Meta:
+        model = User
+        fields = ["id", "username", "github_login", "name"]
+
+
+class MembershipSerializer(serializers.ModelSerializer):
+    cohort = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+
+    class Meta:
+        model = Membership
+        fields = ["cohort", "role", "project"]
+
+
+class MeSerializer(serializers.ModelSerializer):
+    name = serializers.CharField(read_only=True)
+    memberships = MembershipSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = User
+        fields = [
+            "id",
+            "username",
+            "github_login",
+            "name",
+            "email",
+            "language",
+            "timezone",
+            "is_superuser",
+            "memberships",
+        ]
+
+
+class CohortSerializer(serializers.ModelSerializer):
+    required_sections = serializers.ListField(child=serializers.CharField(), read_only=True)
+    due_time = LocalTimeField(read_only=True, help_text="Local time in the cohort's time zone.")
+
+    class Meta:
+        model = Cohort
+        fields = [
+            "slug",
+            "name",
+            "timezone",
+            "starts_on",
+            "ends_on",
+            "period_days",
+            "due_days_after_end",
+            "due_time",
+            "report_visibility",
+            "report_template",
+            "required_sections",
+            "github_repo",
+        ]
+
+
+class ProjectSerializer(serializers.ModelSerializer):
+    cohort = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+
+    class Meta:
+        model = Project
+        fields = ["id", "cohort", "title", "description"]
+
+
+class PeriodSerializer(serializers.ModelSerializer):
+    cohort = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    summary_issue_url = OptionalURLField(read_only=True)
+
+    class Meta:
+        model = Period
+        fields = ["id", "cohort", "number", "starts_on", "ends_on", "due_at", "summary_issue_url"]
+
+
+class PeriodBriefSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Period
+        fields = ["id", "number", "starts_on", "ends_on", "due_at"]
+
+
+class ReportSerializer(serializers.ModelSerializer):
+    cohort = serializers.SlugRelatedField(source="period.cohort", slug_field="slug", read_only=True)
+    period = PeriodBriefSerializer(read_only=True)
+    student = UserBriefSerializer(read_only=True)
+    body_html = serializers.SerializerMethodField(
+        help_text="The body rendered from Markdown and sanitised."
+    )
+    source_url = OptionalURLField(read_only=True)
+
+    class Meta:
+        model = Report
+        fields = [
+            "id",
+            "cohort",
+            "period",
+            "student",
+            "status",
+            "submitted_at",
+            "body",
+            "body_html",
+            "source",
+            "source_url",
+            "claimed_start",
+            "claimed_end",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(serializers.CharField())
+    def get_body_html(self, report: Report) -> str:
+        return str(render_markdown(report.body))
+
+
+class ReportUpdateSerializer(serializers.Serializer):
+    body = serializers.CharField(
+        max_length=MAX_BODY_LENGTH,
+        allow_blank=True,
+        trim_whitespace=False,
+        help_text="Markdown.",
+    )
+    submit = serializers.BooleanField(
+        default=False,
+        help_text="Submit the report. Submitting is one-way: a submitted report stays "
+        "submitted and keeps its first submission time.",
+    )
+
+
+class ReportCreateSerializer(ReportUpdateSerializer):
+    """The period is named by its id, or by the cohort's slug and its number."""
+
+    period = serializers.IntegerField(
+        required=False, min_value=1, max_value=MAX_ID, help_text="Period id."
+    )
+    cohort = serializers.SlugField(required=False, help_text="Cohort slug, with period_number.")
+    period_number = serializers.IntegerField(required=False, min_value=1, max_value=32767)
+
+    def validate(self, attrs: dict) -> dict:
+        by_id = "period" in attrs
+        by_number = "cohort" in attrs or "period_number" in attrs
+        if by_id == by_number:
+            raise serializers.ValidationError(
+                _("Give either period (an id) or both cohort and period_number.")
+            )
+        if by_number and not ("cohort" in attrs and "period_number" in attrs):
+            raise serializers.ValidationError(_("Give both cohort and period_number."))
+        periods = self.context["writable_periods"]
+        if by_id:
+            period = periods.filter(pk=attrs.pop("period")).first()
+        else:
+            period = periods.filter(
+                cohort__slug=attrs.pop("cohort"), number=attrs.pop("period_number")
+            ).first()
+        if period is None:
+            raise serializers.ValidationError(
+                _("No such period in a cohort where you are a student.")
+            )
+        if timezone.now() < period_start_instant(period):
+            raise serializers.ValidationError(
+                _("Period %(number)s has not started yet.") % {"number": period.number}
+            )
+        attrs["period"] = period
+        return attrs
+
+
+class ReviewSerializer(serializers.ModelSerializer):
+    mentor = UserBriefSerializer(read_only=True)
+    body_html = serializers.SerializerMethodField(
+        help_text="The review rendered from Markdown and sanitised."
+    )
+
+    class Meta:
+        model = Review
+        fields = ["id", "report", "mentor", "verdict", "body", "body_html", "source", "created_at"]
+        read_only_fields = fields
+
+    @extend_schema_field(serializers.CharField())
+    def get_body_html(self, review: Review) -> str:
+        return str(render_markdown(review.body))
+
+
+class ReviewCreateSerializer(serializers.Serializer):
+    report = serializers.IntegerField(min_value=1, max_value=MAX_ID, help_text="Report id.")
+    verdict = serializers.ChoiceField(choices=Review.Verdict.choices)
+    body = serializers.CharField(
+        max_length=MAX_REVIEW_LENGTH, allow_blank=True, default="", help_text="Markdown."
+    )
+
+
+# --- The overview of a cohort (reports.overview), read-only ---------------------------
+
+
+class OverviewColumnSerializer(serializers.Serializer):
+    id = serializers.IntegerField(source="period.id")
+    number = serializers.IntegerField(source="period.number")
+    starts_on = serializers.DateField(source="period.starts_on")
+    ends_on = serializers.DateField(source="period.ends_on")
+    due_at = serializers.DateTimeField(source="period.due_at")
+    started = serializers.BooleanField()
+    current = serializers.BooleanField()
+    submitted = serializers.IntegerField(source="completion.submitted")
+    expected = serializers.IntegerField(
+        source="completion.expected", help_text="Students not excused for the period."
+    )
+    percent = serializers.IntegerField(source="completion.percent", allow_null=True)
+
+
+class OverviewCellSerializer(serializers.Serializer):
+    period = serializers.IntegerField(source="period.number", help_text="Period number.")
+    state = serializers.ChoiceField(choices=State.choices)
+    report = serializers.IntegerField(source="report_id", allow_null=True)
+    submitted_at = serializers.DateTimeField(allow_null=True)
+    reviewed_at = serializers.DateTimeField(allow_null=True)
+    days_late = serializers.IntegerField(allow_null=True)
+
+
+class OverviewRowSerializer(serializers.Serializer):
+    student = UserBriefSerializer()
+    mentors = UserBriefSerializer(many=True)
+    cells = OverviewCellSerializer(many=True)
+
+
+class OverviewProjectSerializer(serializers.Serializer):
+    id = serializers.IntegerField(source="project_id", allow_null=True)
+    title = serializers.CharField()
+    mentors = UserBriefSerializer(many=True)
+    students = OverviewRowSerializer(source="rows", many=True)
+
+
+class WaitingReviewSerializer(serializers.Serializer):
+    student = UserBriefSerializer(source="row.student")
+    period = serializers.IntegerField(source="cell.period.number")
+    report = serializers.IntegerField(source="cell.report_id")
+    waiting_seconds = serializers.SerializerMethodField()
+
+    @extend_schema_field(serializers.IntegerField())
+    def get_waiting_seconds(self, waiting: WaitingReview) -> int:
+        return int(waiting.waiting.total_seconds())
+
+
+class MentorLatencySerializer(serializers.Serializer):
+    mentor = UserBriefSerializer()
+    reviewed = serializers.IntegerField(help_text="Reports of their students they reviewed.")
+    median_seconds = serializers.SerializerMethodField(
+        help_text="Median time from submission to their first review."
+    )
+    waiting = serializers.IntegerField(help_text="Reports of their students with no review.")
+
+    @extend_schema_field(serializers.IntegerField(allow_null=True))
+    def get_median_seconds(self, latency: MentorLatency) -> int | None:
+        return int(latency.median.total_seconds()) if latency.median is not None else None
+
+
+class OverviewSerializer(serializers.Serializer):
+    cohort = serializers.CharField(source="cohort.slug")
+    now = serializers.DateTimeField()
+    current_period = serializers.IntegerField(source="current_period.number", allow_null=True)
+    last_due_period = serializers.IntegerField(
+        source="last_due_period.number",
+        allow_null=True,
+        help_text="The latest period whose due time has passed.",
+    )
+    periods = OverviewColumnSerializer(source="columns", many=True)
+    projects = OverviewProjectSerializer(source="groups", many=True)
+    missing_now = serializers.SerializerMethodField(
+        help_text="Students missing the report of the last due period."
+    )
+    not_submitted_current = serializers.SerializerMethodField(
+        help_text="Students who have not submitted for the current period yet."
+    )
+    waiting_review = WaitingReviewSerializer(many=True)
+    mentor_latency = MentorLatencySerializer(many=True)
+
+    @extend_schema_field(UserBriefSerializer(many=True))
+    def get_missing_now(self, overview: Overview) -> list:
+        return UserBriefSerializer([row.student for row in overview.missing_now], many=True).data
+
+    @extend_schema_field(UserBriefSerializer(many=True))
+    def get_not_submitted_current(self, overview: Overview) -> list:
+        rows = overview.not_submitted_current
+        return UserBriefSerializer([row.student for row in rows], many=True).data
+
+
+class PeriodSummarySerializer(serializers.Serializer):
+    cohort = serializers.CharField()
+    period = serializers.IntegerField(help_text="Period number.")
+    markdown = serializers.CharField(help_text="The checklist, as published to GitHub.")
+    html = serializers.CharField(help_text="The same, rendered and sanitised.")
