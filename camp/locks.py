@@ -89,4 +89,6 @@ class single_instance:  # noqa: N801 - used like a function: `with single_instan
             with single_instance(self.name, self.ttl) as acquired:
                 return func(*args, **kwargs) if acquired else None
 
+        # Lets a test check that every periodic task is guarded.
+        wrapper.single_instance = self
         return wrapper
