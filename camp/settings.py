@@ -20,6 +20,16 @@ VAR_DIR = Path(env.str("CAMP_VAR_DIR", default=str(BASE_DIR / "var")))
 DEBUG = env.bool("DEBUG", default=False)
 
 SECRET_KEY = env.str("SECRET_KEY", default="")
+# Or read from a file: a Docker secret, or the key docker/entrypoint.sh generates
+# on the shared volume (the image sets SECRET_KEY_FILE to it).
+SECRET_KEY_FILE = env.str("SECRET_KEY_FILE", default="")
+if not SECRET_KEY and SECRET_KEY_FILE:
+    try:
+        SECRET_KEY = Path(SECRET_KEY_FILE).read_text().strip()
+    except OSError as exc:
+        raise ImproperlyConfigured(
+            f"SECRET_KEY_FILE {SECRET_KEY_FILE} cannot be read ({exc.strerror})."
+        ) from exc
 if not SECRET_KEY:
     if not DEBUG:
         raise ImproperlyConfigured(

@@ -3,20 +3,16 @@
 # then run the command compose gives them.
 set -eu
 
-# Without a SECRET_KEY, make one on the shared volume the first time, so that
-# `docker compose up` needs no set-up and every process signs with the same key.
-# `ln` is atomic and refuses to overwrite: processes starting together agree on
-# one key. Set SECRET_KEY yourself when the processes run on more than one host.
-if [ -z "${SECRET_KEY:-}" ]; then
-    key_file="${CAMP_VAR_DIR:?}/secret_key"
-    if [ ! -s "$key_file" ]; then
-        candidate="$key_file.$$"
-        (umask 077 && python -c 'import secrets; print(secrets.token_urlsafe(50))' >"$candidate")
-        ln "$candidate" "$key_file" 2>/dev/null || true
-        rm -f "$candidate"
-    fi
-    SECRET_KEY="$(cat "$key_file")"
-    export SECRET_KEY
+# Neither SECRET_KEY nor a key file yet: generate the key into SECRET_KEY_FILE
+# (the image points it at the camp-data volume), so `docker compose up` needs no
+# set-up and every process, `docker compose exec` included, signs with the same
+# key. `ln` is atomic and refuses to overwrite: processes starting together agree
+# on one key. Set SECRET_KEY yourself when the processes run on more than one host.
+if [ -z "${SECRET_KEY:-}" ] && [ -n "${SECRET_KEY_FILE:-}" ] && [ ! -s "$SECRET_KEY_FILE" ]; then
+    candidate="$SECRET_KEY_FILE.$$"
+    (umask 077 && python -c 'import secrets; print(secrets.token_urlsafe(50))' >"$candidate")
+    ln "$candidate" "$SECRET_KEY_FILE" 2>/dev/null || true
+    rm -f "$candidate"
 fi
 
 exec "$@"

@@ -11,6 +11,7 @@ import importlib
 import os
 import re
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -193,28 +194,53 @@ def test_entrypoint_is_valid_shell():
     assert os.access(DOCKER / "entrypoint.sh", os.X_OK)
 
 
-def run_entrypoint(tmp_path: Path, **env: str) -> str:
-    result = subprocess.run(
-        [str(DOCKER / "entrypoint.sh"), "sh", "-c", 'printf %s "$SECRET_KEY"'],
-        env={"PATH": os.environ["PATH"], "CAMP_VAR_DIR": str(tmp_path), **env},
+def run_entrypoint(tmp_path: Path, **env: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [str(DOCKER / "entrypoint.sh"), "sh", "-c", 'printf %s "${SECRET_KEY:-}"'],
+        env={"PATH": os.environ["PATH"], "SECRET_KEY_FILE": str(tmp_path / "key"), **env},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+
+
+def settings_secret_key(**env: str) -> subprocess.CompletedProcess:
+    environment = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "DEBUG"}}
+    return subprocess.run(
+        [sys.executable, "-c", "from django.conf import settings; print(settings.SECRET_KEY)"],
+        cwd=ROOT,
+        env={**environment, "DJANGO_SETTINGS_MODULE": "camp.settings", **env},
         capture_output=True,
         text=True,
     )
+
+
+def test_entrypoint_generates_one_secret_key_that_the_settings_read(tmp_path):
+    run_entrypoint(tmp_path)
+    key = (tmp_path / "key").read_text().strip()
+    assert len(key) >= 50
+    assert (tmp_path / "key").stat().st_mode & 0o077 == 0
+    run_entrypoint(tmp_path)
+    assert (tmp_path / "key").read_text().strip() == key  # kept, not regenerated
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["key"]
+
+    # `docker compose exec` skips the entrypoint: the settings read the file themselves.
+    result = settings_secret_key(SECRET_KEY_FILE=str(tmp_path / "key"))
     assert result.returncode == 0, result.stderr
-    return result.stdout
+    assert result.stdout.strip() == key
 
 
-def test_entrypoint_generates_one_secret_key_and_keeps_it(tmp_path):
-    first = run_entrypoint(tmp_path)
-    assert len(first) >= 50
-    assert run_entrypoint(tmp_path) == first
-    assert (tmp_path / "secret_key").stat().st_mode & 0o077 == 0
-    assert sorted(path.name for path in tmp_path.iterdir()) == ["secret_key"]
+def test_entrypoint_leaves_a_configured_secret_key_alone(tmp_path):
+    assert run_entrypoint(tmp_path, SECRET_KEY="configured").stdout == "configured"
+    assert not (tmp_path / "key").exists()
+    result = settings_secret_key(SECRET_KEY="configured", SECRET_KEY_FILE=str(tmp_path / "key"))
+    assert result.stdout.strip() == "configured"
 
 
-def test_entrypoint_keeps_a_configured_secret_key(tmp_path):
-    assert run_entrypoint(tmp_path, SECRET_KEY="configured") == "configured"
-    assert not (tmp_path / "secret_key").exists()
+def test_unreadable_secret_key_file_is_a_clear_error(tmp_path):
+    result = settings_secret_key(SECRET_KEY_FILE=str(tmp_path / "missing"))
+    assert result.returncode != 0
+    assert f"SECRET_KEY_FILE {tmp_path / 'missing'} cannot be read" in result.stderr
 
 
 @pytest.mark.parametrize("name", ["SECURE_SSL_REDIRECT", "SESSION_COOKIE_SECURE"])
