@@ -69,6 +69,7 @@ def production_env(django_db_setup, tmp_path_factory) -> dict[str, str]:
         "STATIC_ROOT": str(tmp / "static"),
         "CAMP_VAR_DIR": str(tmp / "var"),
         "LOG_FORMAT": "json",
+        "PYTHONUNBUFFERED": "1",  # as in the image: each log line reaches stdout at once
     }
 
 
@@ -232,7 +233,10 @@ def test_logs_are_json_lines_with_the_request_id(gunicorn):
         "/accounts/login/",
         headers={"X-Forwarded-Proto": "https", "X-Request-ID": "deploy-test-logs"},
     )
-    stop(gunicorn["process"])
+    deadline = time.monotonic() + 10
+    while "deploy-test-logs" not in gunicorn["stdout"].read_text():
+        assert time.monotonic() < deadline, gunicorn["stdout"].read_text()
+        time.sleep(0.1)
     entries = json_lines(gunicorn["stdout"])
     request_lines = [entry for entry in entries if entry.get("request_id") == "deploy-test-logs"]
     assert request_lines == [
@@ -286,3 +290,40 @@ def test_worker_logs_carry_the_task_id(production_env, tmp_path):
     done = [entry for entry in entries if "succeeded" in entry["message"]]
     assert done[0]["task_id"] == task_id
     assert done[0]["logger"] == "celery.app.trace"
+
+
+@pytest.mark.django_db(transaction=True)  # committed, so the gunicorn workers see the user
+def test_sign_in_behind_the_tls_proxy(gunicorn, settings):
+    from django.contrib.auth import get_user_model
+
+    # The servers use the real hashers, not the tests' fast one.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.PBKDF2PasswordHasher"]
+    get_user_model().objects.create_user(username="deploy", password="pw-deploy-1")
+    client = gunicorn["client"]
+    # As the proxy forwards a browser's https request; the cookies are Secure, so
+    # they are handed over explicitly (httpx keeps Secure cookies off http URLs).
+    proxied = {"X-Forwarded-Proto": "https", "Origin": f"https://{HOST}"}
+
+    form = client.get("/accounts/login/", headers=proxied)
+    csrf_cookie = form.cookies["csrftoken"]
+    csrf_field = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', form.text).group(1)
+    signed_in = client.post(
+        "/accounts/login/",
+        headers={**proxied, "Cookie": f"csrftoken={csrf_cookie}"},
+        data={"username": "deploy", "password": "pw-deploy-1", "csrfmiddlewaretoken": csrf_field},
+    )
+    assert signed_in.status_code == 302, signed_in.text[:500]
+    assert signed_in.headers["Location"] == "/"
+    session_cookie = next(
+        value
+        for value in signed_in.headers.get_list("Set-Cookie")
+        if value.startswith("sessionid=")
+    )
+    assert "Secure" in session_cookie and "HttpOnly" in session_cookie
+
+    home = client.get(
+        "/",
+        headers={**proxied, "Cookie": session_cookie.split(";", 1)[0]},
+    )
+    assert home.status_code == 200
+    assert 'name="password"' not in home.text
