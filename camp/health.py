@@ -56,3 +56,25 @@ def health() -> tuple[bool, dict]:
     checks = {"database": check_database(), "broker": check_broker()}
     healthy = all(value == "ok" for value in checks.values())
     return healthy, {"status": "ok" if healthy else "error", **checks, "worker": worker_heartbeat()}
+
+
+def check_migrations() -> str:
+    """ "ok" when every migration on disk is applied to the database."""
+    from django.db.migrations.executor import MigrationExecutor
+
+    try:
+        executor = MigrationExecutor(connection)
+        plan = executor.migration_plan(executor.loader.graph.leaf_nodes())
+    except Exception as exc:  # the database is down or the history is broken
+        return f"error: {exc.__class__.__name__}"
+    return f"pending: {len(plan)}" if plan else "ok"
+
+
+def readiness() -> tuple[bool, dict]:
+    """(ready, details). Ready to take traffic: healthy, and the schema is the one
+    the code expects (a new web node must wait for the migrate step)."""
+    healthy, details = health()
+    details["migrations"] = check_migrations()
+    ready = healthy and details["migrations"] == "ok"
+    details["status"] = "ok" if ready else "error"
+    return ready, details

@@ -14,7 +14,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from camp.forms import InvitationPasswordForm, ProfileForm
-from camp.health import health
+from camp.health import health, readiness
 from camp.invitations import accept_invitation as accept
 from camp.invitations import usable_invitation
 from camp.models import Membership, Role, User
@@ -128,3 +128,10 @@ def revoke_api_token(request: HttpRequest, token_id: int) -> HttpResponse:
         raise Http404
     messages.success(request, _("The token was revoked."))
     return redirect("api_tokens")
+
+
+@never_cache
+@require_GET
+def readyz(request: HttpRequest) -> JsonResponse:
+    ready, details = readiness()
+    return JsonResponse(details, status=200 if ready else 503)

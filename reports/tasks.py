@@ -8,6 +8,7 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
+from camp.locks import single_instance
 from camp.models import Cohort
 from reports.github.client import RateLimited
 from reports.github.publish import (
@@ -27,8 +28,9 @@ logger = logging.getLogger(__name__)
 
 
 @shared_task(ignore_result=True)
-def extend_calendars() -> int:
-    """Open-ended cohorts grow new periods as time passes."""
+@single_instance("extend-calendars", ttl=30 * 60)
+def extend_calendars() -> int | None:
+    """Open-ended cohorts grow new periods as time passes (None: another run holds the lock)."""
     return sum(ensure_periods(cohort) for cohort in Cohort.objects.all())
 
 
@@ -47,7 +49,8 @@ def sync_github_cohort(self, cohort_id: int) -> dict | None:
 
 
 @shared_task(ignore_result=True)
-def sync_github_all() -> int:
+@single_instance("github-sync", ttl=5 * 60)
+def sync_github_all() -> int | None:
     """Scheduled by beat: one sync task per cohort linked to GitHub."""
     cohort_ids = list(Cohort.objects.exclude(github_repo="").values_list("pk", flat=True))
     for cohort_id in cohort_ids:
@@ -92,7 +95,8 @@ def publish_cohort_summaries(self, cohort_id: int) -> list[dict]:
 
 
 @shared_task(ignore_result=True)
-def publish_summaries() -> int:
+@single_instance("github-publish-summaries", ttl=5 * 60)
+def publish_summaries() -> int | None:
     """Scheduled by beat: one publishing task per cohort linked to GitHub."""
     cohort_ids = list(Cohort.objects.exclude(github_repo="").values_list("pk", flat=True))
     for cohort_id in cohort_ids:
@@ -101,6 +105,7 @@ def publish_summaries() -> int:
 
 
 @shared_task(ignore_result=True)
+@single_instance("send-reminders", ttl=10 * 60)
 def send_reminders() -> None:
     """Run by beat every 15 minutes: one reminder pass per cohort, each its own task."""
     for cohort_id in Cohort.objects.values_list("pk", flat=True):

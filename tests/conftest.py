@@ -150,3 +150,7 @@ def using_postgres() -> bool:
 def pytest_configure(config):
     # Real hashing costs ~0.3 s per user; tests create many users.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # The test client and live_server speak plain HTTP. Set here, not in a fixture:
+    # SecurityMiddleware reads it once, when live_server builds its handler.
+    # tests/test_production.py covers the redirect to https.
+    settings.SECURE_SSL_REDIRECT = False

@@ -1,0 +1,44 @@
+"""Gunicorn settings of the production image:
+
+    gunicorn --config python:camp.gunicorn_conf camp.wsgi:application
+
+Options given on the command line win over these (the tests bind another port).
+"""
+
+import os
+
+bind = "0.0.0.0:8000"
+# Sync workers, each one request at a time: size with WEB_CONCURRENCY per container
+# and scale containers for more.
+workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
+timeout = 30
+graceful_timeout = 30
+# Recycling workers now and then bounds any slow memory growth.
+max_requests = 1000
+max_requests_jitter = 100
+# The TLS proxy in front sets X-Forwarded-Proto; whether Django trusts it is
+# SECURE_PROXY_SSL_HEADER's call, so gunicorn passes it on from anywhere.
+forwarded_allow_ips = "*"
+# No access log: camp.middleware.RequestIdMiddleware writes one line per request,
+# with the request id, in the app's log format.
+accesslog = None
+# Gunicorn's own lines (boot, worker restarts, timeouts) to stdout like the app's.
+logconfig_dict = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {
+        "json": {"()": "camp.logging.JsonFormatter"},
+        "plain": {"()": "camp.logging.PlainFormatter"},
+    },
+    "handlers": {
+        "stdout": {
+            "class": "logging.StreamHandler",
+            "stream": "ext://sys.stdout",
+            "formatter": os.environ.get("LOG_FORMAT", "json"),
+        }
+    },
+    "root": {"level": "INFO", "handlers": ["stdout"]},
+    "loggers": {
+        "gunicorn.error": {"level": "INFO", "handlers": ["stdout"], "propagate": False},
+    },
+}
