@@ -138,8 +138,8 @@ def _demo_cohort(slug: str, periods: int, now: datetime.datetime) -> Cohort:
             starts_on=starts_on,
             ends_on=starts_on + datetime.timedelta(days=periods * period_days - 1),
             period_days=period_days,
-            github_repo="example-org/camp",
-            github_reports_path="WeeklyReports/Demo/",
+            # No GitHub repository: the demo runs offline, and beat would
+            # otherwise poll a repository that does not exist.
         )
     ensure_periods(cohort)
     return cohort

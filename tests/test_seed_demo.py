@@ -82,3 +82,9 @@ def test_other_slug_and_bad_numbers():
     assert Cohort.objects.filter(slug="demo-2").exists()
     with pytest.raises(CommandError):
         seed("--students", "0")
+
+
+@pytest.mark.django_db
+def test_demo_cohort_is_not_linked_to_github():
+    seed("--students", "2", "--periods", "2")
+    assert Cohort.objects.get(slug="demo").github_repo == ""
