@@ -12,7 +12,6 @@ from camp.models import Cohort
 from reports.github.client import RateLimited
 from reports.github.publish import (
     CannotPublish,
-    SummaryUnavailable,
     periods_to_keep_current,
     publish_summary,
 )
@@ -86,7 +85,7 @@ def publish_cohort_summaries(self, cohort_id: int) -> list[dict]:
                 results.append(publish_summary(cohort, period).as_dict())
             except RateLimited as exc:
                 raise self.retry(eta=exc.retry_at, exc=exc) from exc
-            except (CannotPublish, SummaryUnavailable) as exc:
+            except CannotPublish as exc:
                 logger.info("summary of %s #%s not published: %s", cohort.slug, period.number, exc)
     return results
 
