@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from django.db.models import QuerySet
+from django.urls import reverse
 from django.utils import timezone
 
 from camp.models import Cohort, Membership, Mentorship, Role, User
@@ -38,9 +39,8 @@ NO_PROJECT_TITLE = "未分配项目"
 
 
 def report_path(report_id: int) -> str:
-    """The report page of one report (URL name reports:detail). A plain path for
-    now because that page lands on main separately; reverse() once it is there."""
-    return f"/reports/{report_id}/"
+    """The report page of one report."""
+    return reverse("reports:detail", args=[report_id])
 
 
 class ReportFacts(NamedTuple):

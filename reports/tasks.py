@@ -13,7 +13,6 @@ from camp.models import Cohort
 from reports.github.client import RateLimited
 from reports.github.publish import (
     CannotPublish,
-    SummaryUnavailable,
     periods_to_keep_current,
     publish_summary,
 )
@@ -89,7 +88,7 @@ def publish_cohort_summaries(self, cohort_id: int) -> list[dict]:
                 results.append(publish_summary(cohort, period).as_dict())
             except RateLimited as exc:
                 raise self.retry(eta=exc.retry_at, exc=exc) from exc
-            except (CannotPublish, SummaryUnavailable) as exc:
+            except CannotPublish as exc:
                 logger.info("summary of %s #%s not published: %s", cohort.slug, period.number, exc)
     return results
 
@@ -133,10 +132,11 @@ def reminder_pass(cohort_id: int, now: str | None = None) -> None:
 @shared_task(bind=True, ignore_result=True, max_retries=None)
 def send_notifications(self, notification_ids: list[int]) -> None:
     """Claim and send; rows already claimed or sent are skipped, so a redelivered
-    task sends nothing twice. Transient failures come back with backoff until
-    the attempts run out (then the row is marked failed, for the admin)."""
+    task sends nothing twice. Transient failures come back when every row's
+    retry_at has come (its backoff, or when a rate limit lifts) until the
+    attempts run out (then the row is marked failed, for the admin)."""
     outcome = deliver(notification_ids)
     again = [pk for pk, status in outcome.items() if status == Notification.Status.PENDING]
     if again:
-        attempts = Notification.objects.filter(pk__in=again).aggregate(n=Max("attempts"))["n"]
-        raise self.retry(args=(again,), countdown=backoff(attempts or 1).total_seconds())
+        retry_at = Notification.objects.filter(pk__in=again).aggregate(at=Max("retry_at"))["at"]
+        raise self.retry(args=(again,), eta=retry_at or timezone.now() + backoff(1))

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime
-import importlib.util
 import json
 
 import pytest
@@ -16,14 +15,12 @@ from hypothesis import strategies as st
 from reports.github.publish import END_MARKER, START_MARKER, with_summary
 from reports.models import GitHubSettings
 from reports.tasks import publish_cohort_summaries
+from tests.factories import ReportFactory
 from tests.fakes.github import FakeGitHub
 
 REPO = "pfcc/camp"
 TITLE = "[WeeklyReports] 2025.03.03~2025.03.16 周报汇总"
-
-
-def fake_summary(cohort, period) -> str:
-    return f"#### 项目一\n\n- [x] @alice (@mentor-a)\n- [ ] @bob (@mentor-a)\n\n(period {period.number})"
+SITE_URL = "https://camp.example.org"
 
 
 @pytest.fixture
@@ -35,13 +32,19 @@ def fake_github(settings):
 
 
 @pytest.fixture
-def publish_camp(camp, fake_github, monkeypatch):
+def publish_camp(camp, fake_github, settings):
+    settings.SITE_URL = SITE_URL
     camp.cohort.github_repo = REPO
     camp.cohort.save()
     fake_github.repo(REPO)
     cache.clear()
-    monkeypatch.setattr("reports.github.publish.overview_summary_text", fake_summary)
+    camp.alice_report = ReportFactory(student=camp.alice, period=camp.period(1))
     return camp
+
+
+def alice_line(camp) -> str:
+    """Alice's line of the overview's summary, linked to her report's page."""
+    return f"- [x] @alice (@mentor-a) [周报]({SITE_URL}/reports/{camp.alice_report.pk}/)"
 
 
 def patches(fake) -> list:
@@ -75,7 +78,10 @@ def test_publish_finds_issue_writes_once(publish_camp, fake_github, capsys):
     outcome = json.loads(capsys.readouterr().out)
     assert outcome["action"] == "updated" and outcome["issue_number"] == issue["number"]
     stored = fake_github.repo(REPO).issues[issue["number"]]["body"]
-    assert stored.startswith("请大家在下面评论周报") and "- [x] @alice (@mentor-a)" in stored
+    assert stored.startswith("请大家在下面评论周报")
+    assert "### 2025.03.03~2025.03.16 周报汇总" in stored
+    assert alice_line(publish_camp) in stored.splitlines()
+    assert "- [ ] @bob (@mentor-a, @mentor-b)" in stored.splitlines()
     assert publish_camp.period(1).summary_issue_number == issue["number"]
 
     call_command("publish_summary", "camp", "1", "--json")
@@ -87,7 +93,7 @@ def test_dry_run_writes_nothing(publish_camp, fake_github, capsys):
     issue = fake_github.add_issue(REPO, TITLE, body="")
     call_command("publish_summary", "camp", "1", "--dry-run")
     out = capsys.readouterr().out
-    assert out.startswith("would-update") and "@alice" in out
+    assert out.startswith("would-update") and alice_line(publish_camp) in out
     assert patches(fake_github) == []
     assert fake_github.repo(REPO).issues[issue["number"]]["body"] == ""
     assert publish_camp.period(1).summary_issue_number is None
@@ -104,7 +110,8 @@ def test_missing_issue_needs_permission_to_create(publish_camp, fake_github):
     call_command("publish_summary", "camp", "1")
     (issue,) = fake_github.repo(REPO).issues.values()
     assert issue["title"] == TITLE
-    assert "截止时间 2025.03.17 23:59" in issue["body"] and "@alice" in issue["body"]
+    assert "截止时间 2025.03.17 23:59" in issue["body"]
+    assert alice_line(publish_camp) in issue["body"]
     period = publish_camp.period(1)
     assert period.summary_issue_number == issue["number"]
     call_command("publish_summary", "camp", "1")
@@ -118,16 +125,6 @@ def test_bad_arguments(publish_camp):
         call_command("publish_summary", "camp", "99")
     with pytest.raises(CommandError, match="no GitHub repository"):
         call_command("publish_summary", "other", "1")
-
-
-@pytest.mark.skipif(
-    importlib.util.find_spec("reports.overview") is not None, reason="the overview exists"
-)
-def test_without_the_overview_the_command_says_what_is_missing(camp):
-    camp.cohort.github_repo = REPO
-    camp.cohort.save()
-    with pytest.raises(CommandError, match="period_summary"):
-        call_command("publish_summary", "camp", "1")
 
 
 def test_beat_task_keeps_recent_summaries_current(publish_camp, fake_github):

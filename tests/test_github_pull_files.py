@@ -112,6 +112,75 @@ def test_placeholder_review_is_no_review_and_two_mentors_leave_it_unattributed(
     assert review.report.student == files_camp.bob and review.mentor is None
 
 
+def contents_fetched(fake) -> list[str]:
+    return [p for _, p, _ in fake.requests if "/contents/" in p]
+
+
+def test_files_the_shared_reader_skips_are_reported_not_imported(files_camp, fake_github):
+    folder = f"{BASE}/alice"
+    fake_github.add_pull(
+        REPO,
+        "alice",
+        {
+            f"{folder}/README.md": "# 关于我",
+            f"{folder}/2025.03.03~2025.03.16.png": b"\x89PNG\r\n",
+            f"{folder}/notes.md": "随手记",
+            f"{folder}/[WeeklyReport]2025.03.03~2025.03.16.md": b"PK\x03\x04\x00\x00",
+            f"{folder}/[WeeklyReport]2025.03.17~2025.03.30.md": "x" * (1024 * 1024 + 1),
+        },
+    )
+    result = sync_cohort(files_camp.cohort)
+
+    assert not Report.objects.exists()
+    # README and non-Markdown files are ruled out by name, without reading them.
+    assert len(contents_fetched(fake_github)) == 3
+    assert sorted(result.skipped_files) == [
+        f"{folder}/[WeeklyReport]2025.03.03~2025.03.16.md: a binary file",
+        f"{folder}/[WeeklyReport]2025.03.17~2025.03.30.md: larger than 1 MB (1048577 bytes)",
+        f"{folder}/notes.md: no weekly-report tag or date range in the name, "
+        "and not the report template",
+    ]
+    assert result.unmatched_files == [] and result.pull_requests_ingested == 1
+    pull = GitHubPullRequest.objects.get()
+    assert pull.report_paths == [] and not pull.students.exists()
+
+
+def test_typod_end_year_matches_the_period_and_is_kept_as_typed(files_camp, fake_github):
+    path = f"{BASE}/alice/[WeeklyReport]2025.03.17~2024.03.30.md"
+    fake_github.add_pull(REPO, "alice", {path: REPORT.format(review="✔️")})
+    result = sync_cohort(files_camp.cohort)
+
+    report = Report.objects.get()
+    assert report.period == files_camp.period(2)
+    # Stored as the student typed it, as the importer stores it.
+    assert (report.claimed_start, report.claimed_end) == (
+        datetime.date(2025, 3, 17),
+        datetime.date(2024, 3, 30),
+    )
+    assert result.file_problems == [f"{path}: end year corrected from 2024 to 2025"]
+    # A check mark alone is a mentor's whole review.
+    assert Review.objects.get().body == "✔️"
+
+
+def test_bom_crlf_and_gb18030_files_read_like_the_importer_reads_them(files_camp, fake_github):
+    utf8 = f"{BASE}/alice/2025.03.03~2025.03.16.md"
+    gbk = f"{BASE}/bob/2025.03.03~2025.03.16.md"
+    fake_github.add_pull(
+        REPO,
+        "alice",
+        {utf8: "\ufeff" + REPORT.format(review="很好").replace("\n", "\r\n")},
+    )
+    fake_github.add_pull(REPO, "bob", {gbk: "### 本周工作\n\n1. 写了算子\n".encode("gb18030")})
+    result = sync_cohort(files_camp.cohort)
+
+    alice = Report.objects.get(student=files_camp.alice)
+    assert alice.body == REPORT.format(review="很好")  # no BOM, Unix line ends
+    assert Review.objects.get(report=alice).body == "很好"
+    bob = Report.objects.get(student=files_camp.bob)
+    assert "写了算子" in bob.body
+    assert result.file_problems == [f"{gbk}: not UTF-8: read as GB18030"]
+
+
 def test_file_without_student_folder_belongs_to_the_author(files_camp, fake_github):
     fake_github.add_pull(REPO, "carol", {f"{BASE}/[WeeklyReport]2025.03.03-2025.03.16.md": "carol"})
     fake_github.add_pull(REPO, "nobody", {f"{BASE}/2025.03.03-2025.03.16.md": "who?"})

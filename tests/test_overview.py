@@ -230,7 +230,7 @@ def test_period_summary_excused_draft_and_link_function(camp, history):
 
 
 def test_period_summary_without_a_base_url_has_no_links(camp, history):
-    # As the GitHub publisher calls it when the app's public address is unknown.
+    # A caller that does not know the app's public address gets plain lines.
     text = period_summary(camp.cohort, camp.period(2), overview_students(camp.ta, camp.cohort))
     assert "](" not in text
     assert "- [x] @bob (@mentor-a, @mentor-b)\n" in text

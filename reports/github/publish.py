@@ -1,7 +1,7 @@
 """Publish a period's summary into its summary issue on GitHub.
 
-The summary text itself comes from the overview (issue 6's
-`reports.overview.period_summary`); this module only finds or creates the
+The summary text itself comes from the overview
+(`reports.overview.period_summary`); this module only finds or creates the
 issue and writes the text between markers, and only when it changed.
 """
 
@@ -9,18 +9,18 @@ from __future__ import annotations
 
 import datetime
 import logging
-from collections.abc import Callable
 from dataclasses import asdict, dataclass
+
+from django.conf import settings
 
 from camp.models import Cohort, Role, User
 from reports.github.client import GitHubClient, repo_path
 from reports.github.sync import client_for, link_summary_issue, period_for_issue_title
 from reports.models import GitHubSettings, Period
+from reports.overview import period_summary
 from reports.parsing import normalize_text
 
 logger = logging.getLogger(__name__)
-
-SummaryText = Callable[[Cohort, Period], str]
 
 START_MARKER = "<!-- camp-reports:summary -->"
 END_MARKER = "<!-- /camp-reports:summary -->"
@@ -30,10 +30,6 @@ ISSUE_INTRO = (
     "本期周报汇总（{start:%Y.%m.%d}~{end:%Y.%m.%d}），截止时间 {due:%Y.%m.%d %H:%M}。"
     "请在本 issue 下评论提交周报，或按模板提交 PR。\n\n"
 )
-
-
-class SummaryUnavailable(RuntimeError):
-    """No period summary to publish (the overview module is missing)."""
 
 
 class CannotPublish(RuntimeError):
@@ -52,20 +48,12 @@ class PublishResult:
         return asdict(self)
 
 
-def overview_summary_text(cohort: Cohort, period: Period) -> str:
-    """The overview's period summary (per project, `- [x] @student (@mentor)`)."""
-    try:
-        from reports.overview import period_summary
-    except ImportError as exc:
-        raise SummaryUnavailable(
-            "reports.overview.period_summary is not available (the overview, issue 6)."
-        ) from exc
+def summary_markdown(cohort: Cohort, period: Period) -> str:
+    """The overview's period summary (per project, `- [x] @student (@mentor)`),
+    each report linked to its page: the issue lives on GitHub, so the links are
+    absolute, on SITE_URL."""
     students = User.objects.filter(memberships__cohort=cohort, memberships__role=Role.STUDENT)
-    summary = period_summary(cohort, period, students)
-    text = summary if isinstance(summary, str) else getattr(summary, "markdown", None)
-    if not isinstance(text, str):
-        raise SummaryUnavailable("period_summary returned no Markdown text.")
-    return text
+    return period_summary(cohort, period, students, report_url=settings.SITE_URL)
 
 
 def with_summary(body: str, summary: str) -> str:
@@ -97,7 +85,6 @@ def publish_summary(
     cohort: Cohort,
     period: Period,
     *,
-    summary_text: SummaryText | None = None,
     client: GitHubClient | None = None,
     dry_run: bool = False,
 ) -> PublishResult:
@@ -105,7 +92,7 @@ def publish_summary(
     the cohort allows it. Writes nothing when the text is already there."""
     if not cohort.github_repo:
         raise CannotPublish(f"Cohort {cohort.slug} has no GitHub repository.")
-    summary = (summary_text or overview_summary_text)(cohort, period)
+    summary = summary_markdown(cohort, period)
     own_client = client is None
     client = client or client_for(cohort)
     try:

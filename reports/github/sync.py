@@ -41,8 +41,15 @@ from reports.models import (
     Review,
     Source,
 )
-from reports.parsing import mentor_review, normalize_text, parse_claimed_range
+from reports.parsing import normalize_text, parse_claimed_range
 from reports.periods import match_claimed_range, overlap_days, submission_period
+from reports.report_files import (
+    ReportFile,
+    Skipped,
+    read_report_file,
+    skip_reason_for_name,
+    skip_reason_for_size,
+)
 from reports.submissions import save_report
 
 logger = logging.getLogger(__name__)
@@ -62,6 +69,10 @@ class SyncResult:
     summary_issues: int = 0
     pull_requests_ingested: int = 0
     unmatched_files: list[str] = field(default_factory=list)
+    # "path: why", for the TA: files of merged PRs that are not reports, and
+    # what was odd about those that are (a corrected year, GB18030 text).
+    skipped_files: list[str] = field(default_factory=list)
+    file_problems: list[str] = field(default_factory=list)
     requests: int = 0
     not_modified: int = 0
     rate_limit_units: int = 0
@@ -289,9 +300,12 @@ def apply_issue_comments(
 # ---------------------------------------------------------------- pull requests
 
 
-def report_path_for(cohort: Cohort, filename: str) -> bool:
+def may_be_report(cohort: Cohort, path: str) -> bool:
+    """A PR file worth reading: under the cohort's reports folder, and not ruled
+    out by its name (READMEs, images and other non-Markdown files)."""
     base = cohort.github_reports_path.strip("/")
-    return filename.lower().endswith(".md") and (not base or filename.startswith(base + "/"))
+    in_folder = not base or path.startswith(base + "/")
+    return in_folder and skip_reason_for_name(path) is None
 
 
 def student_for_file(cohort: Cohort, roster: Roster, path: str, author: str) -> User | None:
@@ -305,27 +319,12 @@ def student_for_file(cohort: Cohort, roster: Roster, path: str, author: str) -> 
     return roster.student(author)
 
 
-def period_for_file(
-    cohort: Cohort, path: str, submitted_at: datetime.datetime
-) -> tuple[Period | None, Any]:
-    filename = path.rsplit("/", 1)[-1]
-    local = timezone.localtime(submitted_at, cohort.tzinfo)
-    claimed = parse_claimed_range(filename, default_year=local.year)
-    periods = list(cohort.periods.all())
-    period = submission_period(
-        periods,
-        claimed_start=claimed.start,
-        claimed_end=claimed.end,
-        submitted_on=local.date(),
-    )
-    return period, claimed
-
-
 @dataclass
 class FetchedPull:
     pull: dict
     files: Listing | None
-    contents: dict[str, bytes]
+    # Of a merged PR: each candidate file read at the merge commit.
+    reads: dict[str, ReportFile | Skipped]
 
 
 def _decode_contents(data: dict) -> bytes:
@@ -335,9 +334,29 @@ def _decode_contents(data: dict) -> bytes:
         raise GitHubError(f"undecodable contents of {data.get('path')}") from exc
 
 
+def submitted_at_of(pull: dict) -> datetime.datetime:
+    # When the student opened the PR: a mentor merging days later must not make
+    # the report late.
+    return _when(pull["created_at"])
+
+
+def read_pull_file(
+    cohort: Cohort, path: str, data: dict, submitted_at: datetime.datetime
+) -> ReportFile | Skipped:
+    """A file of a merged PR read like the importer reads files from git history;
+    yearless dates in its name take the year the PR was opened, in the cohort's
+    timezone."""
+    # GitHub leaves the content of a file over 1 MB out; its size says why.
+    reason = skip_reason_for_size(int(data.get("size") or 0))
+    if reason:
+        return Skipped(path, reason)
+    committed_at = timezone.localtime(submitted_at, cohort.tzinfo)
+    return read_report_file(path, _decode_contents(data), committed_at=committed_at)
+
+
 def fetch_pull(client: GitHubClient, cohort: Cohort, pull: dict, known: GitHubPullRequest | None):
     """Files of a PR that matter: open ones (conditionally, for "pending"), and
-    merged ones not ingested yet, with the merged text of each report file.
+    merged ones not ingested yet, with each candidate file read at the merge.
 
     Contents are read from the base repository at the merge commit, which
     exists there even when the PR came from a fork that is gone since.
@@ -352,17 +371,22 @@ def fetch_pull(client: GitHubClient, cohort: Cohort, pull: dict, known: GitHubPu
     ):
         return None
     files = client.get_all(repo_path(cohort.github_repo, "pulls", pull["number"], "files"))
-    contents: dict[str, bytes] = {}
+    reads: dict[str, ReportFile | Skipped] = {}
     if state == GitHubPullRequest.State.MERGED:
-        for file in files.items:
-            if file.get("status") == "removed" or not report_path_for(cohort, file["filename"]):
-                continue
+        for path in candidate_paths(cohort, files):
             data = client.get_json(
-                repo_path(cohort.github_repo, "contents", file["filename"]),
-                ref=pull["merge_commit_sha"],
+                repo_path(cohort.github_repo, "contents", path), ref=pull["merge_commit_sha"]
             )
-            contents[file["filename"]] = _decode_contents(data)
-    return FetchedPull(pull, files, contents)
+            reads[path] = read_pull_file(cohort, path, data, submitted_at_of(pull))
+    return FetchedPull(pull, files, reads)
+
+
+def candidate_paths(cohort: Cohort, files: Listing | None) -> list[str]:
+    return [
+        f["filename"]
+        for f in (files.items if files else [])
+        if f.get("status") != "removed" and may_be_report(cohort, f["filename"])
+    ]
 
 
 def pull_state(pull: dict) -> str:
@@ -377,11 +401,17 @@ def apply_pull(cohort: Cohort, fetched: FetchedPull, roster: Roster, result: Syn
     pull = fetched.pull
     state = pull_state(pull)
     author = (pull.get("user") or {}).get("login", "")
-    paths = [
-        f["filename"]
-        for f in (fetched.files.items if fetched.files else [])
-        if f.get("status") != "removed" and report_path_for(cohort, f["filename"])
-    ]
+    reports: list[ReportFile] = []
+    if state == GitHubPullRequest.State.MERGED:
+        for read in fetched.reads.values():
+            if isinstance(read, Skipped):
+                result.skipped_files.append(f"{read.path}: {read.reason}")
+            else:
+                reports.append(read)
+        paths = [report.path for report in reports]
+    else:
+        # Not read until merged: an open PR is judged by its files' names.
+        paths = candidate_paths(cohort, fetched.files)
     record, _ = GitHubPullRequest.objects.update_or_create(
         cohort=cohort,
         number=pull["number"],
@@ -399,27 +429,23 @@ def apply_pull(cohort: Cohort, fetched: FetchedPull, roster: Roster, result: Syn
     record.students.set(students)
     if state != GitHubPullRequest.State.MERGED:
         return
-    # Dated when the student opened the PR: a mentor merging days later must
-    # not make the report late.
-    submitted_at = _when(pull["created_at"])
-    for path in paths:
-        student = student_for_file(cohort, roster, path, author)
-        if student is None:
-            result.unmatched_files.append(path)
-            continue
-        period, claimed = period_for_file(cohort, path, submitted_at)
-        if period is None:
-            result.unmatched_files.append(path)
+    submitted_at = submitted_at_of(pull)
+    submitted_on = timezone.localdate(submitted_at, cohort.tzinfo)
+    periods = list(cohort.periods.all())
+    for report in reports:
+        result.file_problems += [f"{report.path}: {problem}" for problem in report.problems]
+        student = student_for_file(cohort, roster, report.path, author)
+        period = submission_period(
+            periods,
+            claimed_start=report.match_start,
+            claimed_end=report.match_end,
+            submitted_on=submitted_on,
+        )
+        if student is None or period is None:
+            result.unmatched_files.append(report.path)
             continue
         ingest_report_file(
-            student,
-            period,
-            path=path,
-            raw=fetched.contents[path],
-            pull=pull,
-            claimed=claimed,
-            submitted_at=submitted_at,
-            result=result,
+            student, period, report, pull=pull, submitted_at=submitted_at, result=result
         )
     record.ingested_sha = pull["merge_commit_sha"]
     record.save(update_fields=["ingested_sha"])
@@ -429,31 +455,30 @@ def apply_pull(cohort: Cohort, fetched: FetchedPull, roster: Roster, result: Syn
 def ingest_report_file(
     student: User,
     period: Period,
+    report: ReportFile,
     *,
-    path: str,
-    raw: bytes,
     pull: dict,
-    claimed: Any,
     submitted_at: datetime.datetime,
     result: SyncResult,
 ) -> None:
-    body = normalize_text(raw.decode("utf-8", errors="replace"))
-    source_ref = f"{path}@{pull['merge_commit_sha']}"
+    source_ref = f"{report.path}@{pull['merge_commit_sha']}"
+    # The claimed range is stored as typed, as the importer stores it; the
+    # period was matched on its corrected reading.
     saved = save_report(
         student=student,
         period=period,
-        body=body,
+        body=report.body,
         submit=True,
         source=Source.GITHUB_FILE,
         author=student,
         at=submitted_at,
         source_url=pull["html_url"],
         source_ref=source_ref,
-        claimed_start=claimed.start,
-        claimed_end=claimed.end,
+        claimed_start=report.claimed_start,
+        claimed_end=report.claimed_end,
     )
     result.count_save(saved)
-    review = mentor_review(body)
+    review = report.review
     if review and not saved.report.reviews.filter(body=review).exists():
         Review.objects.create(
             report=saved.report,

@@ -31,12 +31,20 @@ MAX_ATTEMPTS = 5
 
 
 class DeliveryError(Exception):
-    """A channel could not deliver. Transient errors are retried with backoff;
-    permanent ones (a refused address, a misconfigured webhook) are not."""
+    """A channel could not deliver. Transient errors are retried with backoff, or
+    at `retry_at` when the service said when (a rate limit); permanent ones (a
+    refused address, a misconfigured webhook) are not."""
 
-    def __init__(self, message: str, *, permanent: bool = False) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        permanent: bool = False,
+        retry_at: datetime.datetime | None = None,
+    ) -> None:
         super().__init__(message)
         self.permanent = permanent
+        self.retry_at = retry_at
 
 
 def backoff(attempts: int) -> datetime.timedelta:
@@ -99,7 +107,7 @@ def _mark_failed(batch: list[Notification], error: DeliveryError, now: datetime.
         error=str(error)[:2000],
         claim_token=None,
         claimed_at=None,
-        retry_at=None if give_up else now + backoff(attempts),
+        retry_at=None if give_up else error.retry_at or now + backoff(attempts),
     )
     return Notification.Status.FAILED if give_up else Notification.Status.PENDING
 

@@ -1,24 +1,23 @@
 """The GitHub channel: one comment per period and pass on the period's summary
 issue, @mentioning the students still missing.
 
-The GitHub client of the sync (reports/github/client.py) is not on main yet,
-so this posts with httpx directly, honouring GITHUB_API_URL (GitHub Enterprise
-included) and GITHUB_TOKEN.
+Posted with the sync's GitHub client (the cohort's token or GITHUB_TOKEN,
+GITHUB_API_URL, retries of 5xx answers); a rate limit comes back as a
+transient failure retried when GitHub allows it again.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 
-import httpx
 from django.conf import settings
 from django.utils import translation
 
+from reports.github.client import GitHubError, RateLimited, repo_path
+from reports.github.sync import client_for
 from reports.models import Notification
 from reports.notify import DeliveryError
 from reports.notify.messages import absolute_url, headline
-
-TIMEOUT = 15.0
 
 
 def comment_body(batch: list[Notification]) -> str:
@@ -36,10 +35,6 @@ def comment_body(batch: list[Notification]) -> str:
     return "\n\n".join(paragraphs)
 
 
-def issue_comments_url(repo: str, number: int) -> str:
-    return f"{settings.GITHUB_API_URL}/repos/{repo}/issues/{number}/comments"
-
-
 def send(batch: list[Notification]) -> None:
     cohort = batch[0].cohort
     period = batch[0].period
@@ -47,30 +42,15 @@ def send(batch: list[Notification]) -> None:
         raise DeliveryError("The period has no summary issue on GitHub.", permanent=True)
     with translation.override(settings.LANGUAGE_CODE):
         body = comment_body(batch)
-    headers = {
-        "Accept": "application/vnd.github+json",
-        "X-GitHub-Api-Version": "2022-11-28",
-        "User-Agent": "camp-reports",
-    }
-    if settings.GITHUB_TOKEN:
-        headers["Authorization"] = f"Bearer {settings.GITHUB_TOKEN}"
-    url = issue_comments_url(cohort.github_repo, period.summary_issue_number)
+    path = repo_path(cohort.github_repo, "issues", period.summary_issue_number, "comments")
     try:
-        response = httpx.post(url, json={"body": body}, headers=headers, timeout=TIMEOUT)
-    except httpx.HTTPError as error:
-        raise DeliveryError(f"GitHub unreachable: {error}") from error
-    if response.status_code == 201:
-        return
-    # GitHub signals rate limits with 403 or 429 and these headers; they pass.
-    rate_limited = response.status_code == 429 or (
-        response.status_code == 403
-        and (
-            response.headers.get("x-ratelimit-remaining") == "0"
-            or "retry-after" in response.headers
-        )
-    )
-    transient = rate_limited or response.status_code >= 500
-    raise DeliveryError(
-        f"GitHub answered HTTP {response.status_code}: {response.text[:200]}",
-        permanent=not transient,
-    )
+        with client_for(cohort) as client:
+            # The answer's body is not needed: a 2xx means the comment exists.
+            client.request("POST", path, json={"body": body})
+    except RateLimited as error:
+        raise DeliveryError(str(error), retry_at=error.retry_at) from error
+    except GitHubError as error:
+        # No status: GitHub was unreachable. 5xx: still failing after the
+        # client's own retries. Both may pass; any other answer will not.
+        transient = error.status is None or error.status >= 500
+        raise DeliveryError(f"GitHub: {error}", permanent=not transient) from error

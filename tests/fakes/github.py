@@ -184,13 +184,13 @@ class FakeGitHub:
         self,
         repo: str,
         login: str,
-        files: dict[str, str],
+        files: dict[str, str | bytes],
         *,
         merged: bool = True,
         fork: bool = True,
         created_at: datetime.datetime | None = None,
     ) -> dict:
-        """A pull request adding `files` (path -> text); merged ones land in `repo`."""
+        """A pull request adding `files` (path -> text or bytes); merged ones land in `repo`."""
         with self._lock:
             data = self.repo(repo)
             number = len(data.issues) + len(data.pulls) + 1
@@ -214,19 +214,23 @@ class FakeGitHub:
                 "base": {"ref": "master", "repo": {"full_name": repo}},
             }
             data.pulls[number] = pull
+            raw_files = {
+                path: text if isinstance(text, bytes) else text.encode()
+                for path, text in files.items()
+            }
             data.pull_files[number] = [
                 {
-                    "sha": hashlib.sha1(text.encode()).hexdigest(),
+                    "sha": hashlib.sha1(raw).hexdigest(),
                     "filename": path,
                     "status": "added",
-                    "additions": text.count("\n") + 1,
+                    "additions": raw.count(b"\n") + 1,
                 }
-                for path, text in files.items()
+                for path, raw in raw_files.items()
             ]
-            for path, text in files.items():
-                data.contents[(path, head_sha)] = text.encode()
+            for path, raw in raw_files.items():
+                data.contents[(path, head_sha)] = raw
                 if merged:
-                    data.contents[(path, merge_sha)] = text.encode()
+                    data.contents[(path, merge_sha)] = raw
             return pull
 
     def merge_pull(self, repo: str, number: int) -> dict:
@@ -348,12 +352,15 @@ class FakeGitHub:
             raw = data.contents.get((m.group(1), ref))
             if raw is None:
                 return None
+            # As GitHub does, the content of a file over 1 MB is left out.
+            too_large = len(raw) > 1024 * 1024
             return {
                 "type": "file",
                 "path": m.group(1),
                 "sha": hashlib.sha1(raw).hexdigest(),
-                "encoding": "base64",
-                "content": base64.encodebytes(raw).decode(),
+                "size": len(raw),
+                "encoding": "none" if too_large else "base64",
+                "content": "" if too_large else base64.encodebytes(raw).decode(),
             }
         return None
 

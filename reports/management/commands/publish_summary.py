@@ -4,7 +4,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from camp.models import Cohort
 from reports.github.client import GitHubError, RateLimited
-from reports.github.publish import CannotPublish, SummaryUnavailable, publish_summary
+from reports.github.publish import CannotPublish, publish_summary
 
 
 class Command(BaseCommand):
@@ -33,7 +33,7 @@ class Command(BaseCommand):
             raise CommandError(
                 f"GitHub rate limit: retry after {exc.retry_at:%Y-%m-%d %H:%M:%S %Z}."
             ) from exc
-        except (CannotPublish, SummaryUnavailable, GitHubError) as exc:
+        except (CannotPublish, GitHubError) as exc:
             raise CommandError(str(exc)) from exc
         if json:
             self.stdout.write(dumps(result.as_dict()))
