@@ -52,18 +52,24 @@ messages: install
 	DEBUG=1 $(BIN)/python manage.py makemessages -l zh_Hans --no-obsolete --ignore '.venv/*' --ignore 'tests/*' --ignore 'bench/*'
 	DEBUG=1 $(BIN)/python manage.py compilemessages -l zh_Hans --ignore '.venv/*'
 
+# Benchmarks (bench/): figures printed, not asserted. `make bench` runs them all.
+bench: bench-import bench-overview bench-reminders bench-github bench-admin-queue
+
 # Full import of the real camp bundle into an empty PostgreSQL database, then a no-op rerun.
 bench-import: export SECRET_KEY ?= insecure-key-for-bench-only
 bench-import: install
 	$(BIN)/python bench/import_repo.py
+
 # The review queue in the admin with thousands of reports (throwaway test database).
 bench-admin-queue: install-test
 	$(BIN)/python bench/admin_queue.py
+
 # A reminder pass for 10,000 students on PostgreSQL: time and queries of planning and the dry run.
 bench-reminders: export SECRET_KEY ?= bench-only
 bench-reminders: export DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/bench_reminders
 bench-reminders: install
 	$(BIN)/python bench/reminders.py
+
 # The overview's server time and query count at 50 x 13 and 500 x 26, on PostgreSQL.
 BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/bench_overview
 bench-overview: export DATABASE_URL = $(BENCH_DATABASE_URL)
@@ -73,9 +79,9 @@ bench-overview: install
 	$(BIN)/python manage.py migrate --noinput -v 0
 	$(BIN)/python bench/overview.py
 
-clean:
-	rm -rf var staticfiles .pytest_cache
-
 # GitHub sync against the fake GitHub server: requests, rate-limit units, webhook latency.
 bench-github: install-test
 	$(BIN)/python bench/github_sync.py
+
+clean:
+	rm -rf var staticfiles .pytest_cache
