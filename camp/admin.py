@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from camp.invitations import invite_users
 from camp.models import ApiToken, Cohort, Invitation, Membership, Mentorship, Project, User
+from camp.roles import sync_staff_access
 from reports.access import managed_cohorts
 
 
@@ -56,6 +57,13 @@ class UserAdmin(DjangoUserAdmin):
             },
         ),
     )
+
+    def get_queryset(self, request):
+        # A TA reads the people of the cohorts they manage, not every account.
+        users = super().get_queryset(request)
+        if request.user.is_superuser:
+            return users
+        return users.filter(memberships__cohort__in=managed_cohorts(request.user)).distinct()
 
     @admin.action(description=_("Send (or re-send) an invitation email"), permissions=["change"])
     def send_invitations(self, request, queryset):
@@ -115,6 +123,20 @@ class MembershipAdmin(CohortScopedAdmin):
     search_fields = ["user__github_login", "user__display_name"]
     list_select_related = ["user", "cohort", "project"]
     autocomplete_fields = ["user"]
+
+    # Staff access follows the roster wherever a role is granted or taken away.
+    def save_model(self, request, obj, form, change) -> None:
+        super().save_model(request, obj, form, change)
+        sync_staff_access([obj.user])
+
+    def delete_model(self, request, obj) -> None:
+        super().delete_model(request, obj)
+        sync_staff_access([obj.user])
+
+    def delete_queryset(self, request, queryset) -> None:
+        users = list(User.objects.filter(memberships__in=queryset).distinct())
+        super().delete_queryset(request, queryset)
+        sync_staff_access(users)
 
 
 @admin.register(Mentorship)

@@ -60,3 +60,37 @@ def test_mentor_has_no_roster_admin(client, camp):
     client.force_login(camp.mentor_a)
     for model in ["membership", "mentorship", "project", "cohort", "user"]:
         assert client.get(reverse(f"admin:camp_{model}_changelist")).status_code == 403
+
+
+def test_ta_reads_only_the_people_of_their_cohorts(client, camp):
+    client.force_login(camp.ta)
+    response = client.get(reverse("admin:camp_user_changelist"))
+    listed = {user.username for user in response.context["cl"].result_list}
+    assert listed == {"alice", "bob", "carol", "mentor_a", "mentor_b", "ta"}
+    outsider_page = reverse("admin:camp_user_change", args=[camp.outsider.pk])
+    assert client.get(outsider_page).status_code in (302, 404)
+    assert camp.outsider.email not in client.get(outsider_page, follow=True).content.decode()
+
+
+def test_roles_granted_or_removed_in_the_admin_change_staff_access(client, camp):
+    client.force_login(camp.ta)
+    response = client.post(
+        reverse("admin:camp_membership_add"),
+        {"user": camp.carol.pk, "cohort": camp.cohort.pk, "role": Role.MENTOR},
+    )
+    assert response.status_code == 302
+    camp.carol.refresh_from_db()
+    assert camp.carol.is_staff and camp.carol.groups.filter(name="Mentors").exists()
+
+    membership = Membership.objects.get(user=camp.carol, role=Role.MENTOR)
+    client.post(reverse("admin:camp_membership_delete", args=[membership.pk]), {"post": "yes"})
+    camp.carol.refresh_from_db()
+    assert not camp.carol.is_staff and not camp.carol.groups.exists()
+
+    mentor_a = Membership.objects.get(user=camp.mentor_a, role=Role.MENTOR)
+    client.post(
+        reverse("admin:camp_membership_changelist"),
+        {"action": "delete_selected", "_selected_action": [mentor_a.pk], "post": "yes"},
+    )
+    camp.mentor_a.refresh_from_db()
+    assert not camp.mentor_a.is_staff
