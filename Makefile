@@ -57,6 +57,7 @@ bench: bench-import bench-overview bench-reminders bench-github bench-admin-queu
 
 # Full import of the real camp bundle into an empty PostgreSQL database, then a no-op rerun.
 bench-import: export SECRET_KEY ?= insecure-key-for-bench-only
+bench-import: export DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/postgres
 bench-import: install
 	$(BIN)/python bench/import_repo.py
 

@@ -37,6 +37,11 @@ class CohortScopedAdmin(NotFoundOutsideScopeMixin, admin.ModelAdmin):
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
+admin.site.site_header = _("Camp Reports administration")
+admin.site.site_title = _("Camp Reports")
+admin.site.index_title = _("Reports, people and reminders")
+
+
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
     list_display = ["username", "github_login", "display_name", "email", "is_staff", "is_active"]
