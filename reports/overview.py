@@ -23,7 +23,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from camp.models import Cohort, Membership, Mentorship, Role, User
-from reports.models import Allowance, Period, Report, Review
+from reports.models import Allowance, GitHubPullRequest, Period, Report, Review
+from reports.parsing import parse_claimed_range
+from reports.periods import submission_period
 from reports.status import (
     SUBMITTED_STATES,
     State,
@@ -59,6 +61,9 @@ class Cell:
     submitted_at: datetime.datetime | None = None
     reviewed_at: datetime.datetime | None = None
     days_late: int | None = None
+    # An open pull request with this student's report file for this period:
+    # "pending on GitHub", shown but not counted as submitted.
+    pending_url: str | None = None
 
     @property
     def url(self) -> str | None:
@@ -202,6 +207,7 @@ class _Facts:
     reports: dict[tuple[int, int], ReportFacts]
     reviews: dict[int, list[tuple[int | None, str, datetime.datetime]]]
     allowances: dict[tuple[int, int], Allowance]
+    pending: dict[tuple[int, int], str]
 
 
 def _load(cohort: Cohort, students: QuerySet[User], periods: Iterable[Period]) -> _Facts:
@@ -253,7 +259,37 @@ def _load(cohort: Cohort, students: QuerySet[User], periods: Iterable[Period]) -
             "student_id", "period_id", "kind", "extended_due_at"
         )
     }
-    return _Facts(periods, student_rows, projects, mentors, reports, reviews, allowances)
+    pending = _pending_pull_requests(cohort, student_ids, periods)
+    return _Facts(periods, student_rows, projects, mentors, reports, reviews, allowances, pending)
+
+
+def _pending_pull_requests(
+    cohort: Cohort, student_ids: QuerySet, periods: list[Period]
+) -> dict[tuple[int, int], str]:
+    """(student id, period id) -> URL of an open pull request carrying that
+    student's report file for that period. The period comes from the file
+    name's dates, as for merged files; a name without dates means the period
+    the pull request is open in."""
+    today = timezone.localdate(timezone=cohort.tzinfo)
+    pending: dict[tuple[int, int], str] = {}
+    for student_id, url, paths in (
+        GitHubPullRequest.objects.filter(
+            cohort=cohort, state=GitHubPullRequest.State.OPEN, students__in=student_ids
+        )
+        .order_by("number")
+        .values_list("students", "html_url", "report_paths")
+    ):
+        for path in paths or ():
+            claimed = parse_claimed_range(path.rsplit("/", 1)[-1], default_year=today.year)
+            period = submission_period(
+                periods,
+                claimed_start=claimed.start,
+                claimed_end=claimed.end,
+                submitted_on=today,
+            )
+            if period is not None:
+                pending.setdefault((student_id, period.id), url)
+    return pending
 
 
 def _cell(facts: _Facts, student_id: int, period: Period, now: datetime.datetime) -> Cell:
@@ -273,8 +309,10 @@ def _cell(facts: _Facts, student_id: int, period: Period, now: datetime.datetime
         cell.reviewed_at = reviews[0][2] if reviews else None
         if is_late(report, period, allowance):
             cell.days_late = _whole_days(report.submitted_at - effective_due_at(period, allowance))
-    elif state == State.MISSING:
-        cell.days_late = _whole_days(now - effective_due_at(period, allowance))
+    else:
+        cell.pending_url = facts.pending.get((student_id, period.id))
+        if state == State.MISSING:
+            cell.days_late = _whole_days(now - effective_due_at(period, allowance))
     return cell
 
 

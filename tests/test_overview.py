@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 
 from camp.models import Role
 from reports.access import overview_students
-from reports.models import Allowance, Report, Review
+from reports.models import Allowance, GitHubPullRequest, Report, Review
 from reports.overview import build_overview, period_summary
 from reports.status import State, is_late, latest_review_verdict, report_state
 from tests.factories import (
@@ -454,6 +454,47 @@ def test_only_get(client, camp):
     assert client.post("/overview/camp/").status_code == 405
 
 
+# --- pending on GitHub -------------------------------------------------------------------
+
+
+def open_pull(camp, number, student, paths, state=GitHubPullRequest.State.OPEN):
+    pull = GitHubPullRequest.objects.create(
+        cohort=camp.cohort,
+        number=number,
+        html_url=f"https://github.com/o/r/pull/{number}",
+        author_login=student.github_login,
+        state=state,
+        report_paths=paths,
+    )
+    pull.students.add(student)
+    return pull
+
+
+def test_open_pull_requests_show_as_pending_but_do_not_count(client, camp, history):
+    folder = "WeeklyReports/Camp/alice"
+    open_pull(camp, 7, camp.alice, [f"{folder}/[WeeklyReport]2025.03.31~2025.04.13.md"])
+    open_pull(camp, 8, camp.carol, ["WeeklyReports/Camp/carol/notes.md"])  # no dates: now's period
+    open_pull(
+        camp,
+        9,
+        camp.bob,
+        ["WeeklyReports/Camp/bob/2025.03.03~2025.03.16.md"],
+        state=GitHubPullRequest.State.MERGED,
+    )
+    overview = build_overview(camp.cohort, overview_students(camp.ta, camp.cohort), NOW)
+    cells = {(row.login, cell.period.number): cell for row in overview.rows for cell in row.cells}
+    assert cells[("alice", 3)].pending_url == "https://github.com/o/r/pull/7"
+    assert cells[("alice", 3)].state == State.OPEN  # still not submitted
+    assert cells[("carol", 3)].pending_url is None  # carol already submitted #3
+    assert cells[("bob", 1)].pending_url is None  # merged, not pending
+    assert overview.current_completion.submitted == 1
+
+    client.force_login(camp.ta)
+    page = client.get("/overview/camp/").content.decode()
+    assert 'class="pending" href="https://github.com/o/r/pull/7"' in page
+    assert "https://github.com/o/r/pull/9" not in page
+
+
 # --- speed -------------------------------------------------------------------------------
 
 
@@ -483,6 +524,7 @@ def test_query_count_does_not_grow_with_the_cohort(client, camp, history):
             if n % 2:
                 ReviewFactory(report=report, mentor=mentor)
         AllowanceFactory(student=student, period=camp.period(4))
+        open_pull(camp, 100 + n, student, [f"x/{student}/2025.04.14~2025.04.27.md"])
     larger = page_queries(client)
     assert larger == small
     assert small[0] <= 20

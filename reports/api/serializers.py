@@ -249,6 +249,11 @@ class OverviewCellSerializer(serializers.Serializer):
     submitted_at = serializers.DateTimeField(allow_null=True)
     reviewed_at = serializers.DateTimeField(allow_null=True)
     days_late = serializers.IntegerField(allow_null=True)
+    pending_pull_request = serializers.URLField(
+        source="pending_url",
+        allow_null=True,
+        help_text="An open pull request with this report on GitHub (not counted as submitted).",
+    )
 
 
 class OverviewRowSerializer(serializers.Serializer):

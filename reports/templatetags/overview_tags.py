@@ -33,16 +33,21 @@ STATE_MARKS = {
 }
 
 
+# An open pull request on GitHub, beside the cell's own mark.
+PENDING_MARK = "P"
+
+
 @register.simple_tag
 def state_mark(state: str) -> str:
     return STATE_MARKS[State(state)]
 
 
-def _labels(context: template.Context) -> dict[State, str]:
+def _labels(context: template.Context) -> dict[State | str, str]:
     """Escaped state labels, translated once per render rather than once per row."""
     cache = context.render_context
     if "overview_labels" not in cache:
         cache["overview_labels"] = {state: escape(str(state.label)) for state in State}
+        cache["overview_labels"]["pending"] = escape(gettext("pending on GitHub"))
     return cache["overview_labels"]
 
 
@@ -65,9 +70,14 @@ def overview_row(context: template.Context, row: StudentRow) -> SafeString:
                 % {"days": cell.days_late}
             )
         mark = STATE_MARKS[cell.state]
+        pending = ""
         if cell.report_id is not None:
             mark = f'<a href="{escape(cell.url)}">{mark}</a>'
-        parts.append(f'<td class="cell s-{cell.state.value}" title="{title}">{mark}</td>')
+        elif cell.pending_url is not None:
+            title += " · " + labels["pending"]
+            mark += f'<a class="pending" href="{escape(cell.pending_url)}">{PENDING_MARK}</a>'
+            pending = " pending"
+        parts.append(f'<td class="cell s-{cell.state.value}{pending}" title="{title}">{mark}</td>')
     return mark_safe("".join(parts))  # noqa: S308 (every piece above is escaped)
 
 
