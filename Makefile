@@ -54,6 +54,9 @@ messages: install
 
 # Benchmarks (bench/): figures printed, not asserted. `make bench` runs them all.
 bench: bench-import bench-overview bench-reminders bench-github bench-admin-queue
+# Benchmarks run the production settings through the test client (plain HTTP, quiet logs).
+bench-%: export SECURE_SSL_REDIRECT = 0
+bench-%: export LOG_LEVEL = WARNING
 
 # Full import of the real camp bundle into an empty PostgreSQL database, then a no-op rerun.
 bench-import: export SECRET_KEY ?= insecure-key-for-bench-only

@@ -101,3 +101,10 @@ def test_english_interface(client, camp):
     assert "Current period" in client.get("/").content.decode()
     client.post("/i18n/setlang/", {"language": "zh-hans", "next": "/"})
     assert "当前周期" in client.get("/").content.decode()
+
+
+def test_tas_find_the_reminder_preview_and_mentors_do_not(client, camp):
+    client.force_login(camp.ta)
+    assert 'href="/reminders/camp/"' in client.get("/").content.decode()
+    client.force_login(camp.mentor_a)
+    assert "/reminders/" not in client.get("/").content.decode()
