@@ -14,20 +14,28 @@ from camp.models import User
 
 def roster_user_for_github(login: str, github_id: int | None) -> User | None:
     """The roster's user for a GitHub account: by stable id first (survives
-    renames), then by login, case-insensitively."""
+    renames), then by login, case-insensitively.
+
+    The login only matches a user not yet tied to another GitHub id: logins
+    are freed by renames and taken by other people, so a login alone must
+    never open an account that a different GitHub account already owns.
+    """
     if github_id is not None:
-        user = User.objects.filter(github_id=github_id).first()
+        user = User.objects.filter(github_id=github_id, is_active=True).first()
         if user is not None:
             return user
     if not login:
         return None
-    return User.objects.filter(github_login__iexact=login, is_active=True).first()
+    return User.objects.filter(
+        github_login__iexact=login, is_active=True, github_id__isnull=True
+    ).first()
 
 
 def remember_github_identity(user: User, login: str, github_id: int | None) -> None:
-    """Keep the stable id, and follow a rename of the login when nobody else holds it."""
+    """Keep the stable id (set once, never replaced), and follow a rename of the
+    login when nobody else holds it."""
     changes = []
-    if github_id is not None and user.github_id != github_id:
+    if github_id is not None and user.github_id is None:
         user.github_id = github_id
         changes.append("github_id")
     login_free = not User.objects.filter(github_login__iexact=login).exclude(pk=user.pk).exists()

@@ -142,3 +142,25 @@ def test_enterprise_base_url_reaches_allauth():
         "https://ghe.example.com/api/v3/user",
         "True",
     ]
+
+
+def test_a_freed_login_taken_by_someone_else_does_not_open_the_account(client, camp, github):
+    github.account = {"id": 4242, "login": "alice"}
+    sign_in_with_github(client, github)
+    client.post("/accounts/logout/")
+    # Alice renames her GitHub account; a stranger registers the freed login.
+    github.account = {"id": 666, "login": "alice"}
+    response = sign_in_with_github(client, github)
+    assert response.status_code == 403
+    assert client.get("/").status_code == 302  # not signed in
+    camp.alice.refresh_from_db()
+    assert camp.alice.github_id == 4242
+    assert list(SocialAccount.objects.values_list("uid", flat=True)) == ["4242"]
+
+
+def test_a_roster_user_already_tied_to_another_id_is_not_matched_by_login(client, camp, github):
+    User.objects.filter(pk=camp.bob.pk).update(github_id=555)
+    github.account = {"id": 777, "login": "bob"}
+    assert sign_in_with_github(client, github).status_code == 403
+    camp.bob.refresh_from_db()
+    assert camp.bob.github_id == 555
