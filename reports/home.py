@@ -13,7 +13,7 @@ from camp.models import Cohort, Membership, Mentorship, Role, User
 from reports.access import reviewable_reports
 from reports.models import Allowance, Period, Report
 from reports.periods import current_period
-from reports.status import State, report_state
+from reports.status import State, effective_due_at, report_state
 
 
 @dataclass
@@ -22,12 +22,14 @@ class CohortCard:
     roles: list[str]
     period: Period | None
     due_local: datetime.datetime | None
+    # An extension moved this student's due time.
+    extended: bool = False
     # student
     my_state: State | None = None
     my_report: Report | None = None
     # mentor and TA
     awaiting_review: int = 0
-    missing: list[User] = field(default_factory=list)
+    not_submitted: list[User] = field(default_factory=list)
     expected: int = 0
 
 
@@ -62,6 +64,8 @@ def home_cards(user: User, now: datetime.datetime | None = None) -> list[CohortC
             report = Report.objects.filter(student=user, period=period).first()
             allowance = Allowance.objects.filter(student=user, period=period).first()
             card.my_report = report
+            card.due_local = effective_due_at(period, allowance).astimezone(cohort.tzinfo)
+            card.extended = allowance is not None and allowance.kind == Allowance.Kind.EXTENSION
             card.my_state = report_state(
                 period=period,
                 report=report,
@@ -75,20 +79,24 @@ def home_cards(user: User, now: datetime.datetime | None = None) -> list[CohortC
                 show_drafts=True,
             )
         if period and (Role.TA in roles or Role.MENTOR in roles):
-            card.expected, card.missing = _missing_for(user, cohort, period, ta=Role.TA in roles)
+            card.expected, card.not_submitted = _not_submitted(
+                user, cohort, period, ta=Role.TA in roles
+            )
         cards.append(card)
     return sorted(cards, key=lambda c: (c.cohort.starts_on, c.cohort.slug), reverse=True)
 
 
-def _missing_for(user: User, cohort: Cohort, period: Period, *, ta: bool) -> tuple[int, list[User]]:
-    """Students (all for a TA, own mentees for a mentor) with nothing submitted for the period."""
+def _not_submitted(
+    user: User, cohort: Cohort, period: Period, *, ta: bool
+) -> tuple[int, list[User]]:
+    """How many students (all for a TA, own mentees for a mentor) owe a report
+    for the period, excused ones left out, and who has not submitted it yet."""
     students = User.objects.filter(memberships__cohort=cohort, memberships__role=Role.STUDENT)
     if not ta:
         mentees = Mentorship.objects.filter(cohort=cohort, mentor=user).values("student_id")
         students = students.filter(pk__in=mentees)
-    submitted_or_excused = Q(reports__period=period, reports__status=Report.Status.SUBMITTED) | Q(
-        allowances__period=period, allowances__kind=Allowance.Kind.EXCUSED
-    )
-    expected = students.count()
-    missing = students.exclude(pk__in=students.filter(submitted_or_excused).values("pk"))
-    return expected, list(missing.order_by("github_login"))
+    excused = Q(allowances__period=period, allowances__kind=Allowance.Kind.EXCUSED)
+    expected = students.exclude(pk__in=students.filter(excused).values("pk"))
+    submitted = Q(reports__period=period, reports__status=Report.Status.SUBMITTED)
+    not_submitted = expected.exclude(pk__in=students.filter(submitted).values("pk"))
+    return expected.count(), list(not_submitted.order_by("github_login"))

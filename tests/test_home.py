@@ -69,7 +69,7 @@ def test_mentor_sees_reviews_waiting_and_own_missing_students(client, camp):
     response = client.get("/")
     card = response.context["cards"][0]
     assert card.awaiting_review == 1
-    assert [s.username for s in card.missing] == ["alice", "bob"]
+    assert [s.username for s in card.not_submitted] == ["alice", "bob"]
     assert card.expected == 2
     assert waiting.pk
 
@@ -79,7 +79,7 @@ def test_ta_sees_everyone_missing(client, camp):
     client.force_login(camp.ta)
     card = client.get("/").context["cards"][0]
     assert card.expected == 3
-    assert [s.username for s in card.missing] == ["alice", "bob"]
+    assert [s.username for s in card.not_submitted] == ["alice", "bob"]
 
 
 def test_stranger_sees_no_cohort(client, camp):
@@ -108,3 +108,39 @@ def test_tas_find_the_reminder_preview_and_mentors_do_not(client, camp):
     assert 'href="/reminders/camp/"' in client.get("/").content.decode()
     client.force_login(camp.mentor_a)
     assert "/reminders/" not in client.get("/").content.decode()
+
+
+def test_due_time_is_shown_in_the_cohort_time_zone_whatever_the_server_zone(client, camp):
+    from reports.periods import ensure_periods
+
+    camp.cohort.timezone = "America/New_York"
+    camp.cohort.save()
+    camp.cohort.periods.all().delete()
+    ensure_periods(camp.cohort)
+    client.force_login(camp.alice)
+    page = client.get("/").content.decode()
+    # period 3 ends 2025-04-13: due 2025-04-14 23:59 in New York
+    assert "2025-04-14 23:59" in page and "America/New_York" in page
+    assert 'datetime="2025-04-14T23:59:00-04:00"' in page
+
+
+def test_an_extension_moves_the_due_time_on_the_home_page(client, camp):
+    from tests.factories import AllowanceFactory
+
+    extended = datetime.datetime(2025, 4, 18, 12, 0, tzinfo=SHANGHAI)
+    AllowanceFactory(
+        student=camp.alice, period=camp.period(3), kind="extension", extended_due_at=extended
+    )
+    client.force_login(camp.alice)
+    page = client.get("/").content.decode()
+    assert "2025-04-18 12:00" in page and "2025-04-14 23:59" not in page
+
+
+def test_excused_students_are_not_expected(client, camp):
+    from tests.factories import AllowanceFactory
+
+    AllowanceFactory(student=camp.bob, period=camp.period(3))
+    client.force_login(camp.ta)
+    card = client.get("/").context["cards"][0]
+    assert card.expected == 2
+    assert [s.username for s in card.not_submitted] == ["alice", "carol"]
