@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from django.utils import timezone
 
 from camp.models import Cohort, User
-from reports.access import cohorts_where
+from reports.access import cohorts_where, visible_reviews
 from reports.models import Allowance, Period, Report, Review
 from reports.periods import current_period
 from reports.status import State, effective_due_at, latest_review_verdict, report_state
@@ -114,7 +114,14 @@ def report_standing(
     period = report.period
     tz = period.cohort.tzinfo
     allowance = Allowance.objects.filter(student=report.student, period=period).first()
-    reviews = list(report.reviews.select_related("mentor").order_by("created_at", "id"))
+    # A shared report's reviews stay between the student, their mentors and the
+    # TAs (the same rule as the API): a peer sees neither the text nor the verdict.
+    reviews = list(
+        visible_reviews(viewer)
+        .filter(report=report)
+        .select_related("mentor")
+        .order_by("created_at", "id")
+    )
     verdict = latest_review_verdict(reviews)
     state = report_state(
         period=period,

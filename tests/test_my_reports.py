@@ -180,6 +180,24 @@ def test_report_page_permission_matrix(client, camp, alices, who, visibility):
         assert status == (200 if name in expected else 404), (who, name, status)
 
 
+# Who reads the reviews of alice's shared report: she, her mentor, the TA, the admin.
+SEES_REVIEW = {"alice", "mentor_a", "ta", "admin"}
+
+
+@pytest.mark.parametrize("who", [who for who, seen in SHARED.items() if "submitted" in seen])
+def test_a_shared_reports_review_is_read_only_by_those_involved(client, camp, alices, who):
+    report = alices["submitted"]
+    ReviewFactory(
+        report=report, mentor=camp.mentor_a, verdict="needs_changes", body="REVIEW-TEXT-42"
+    )
+    client.force_login(getattr(camp, who))
+    page = client.get(f"/reports/{report.pk}/").content.decode()
+    if who in SEES_REVIEW:
+        assert "REVIEW-TEXT-42" in page and "state-needs_changes" in page
+    else:  # a peer, or another mentor reading the shared cohort
+        assert "REVIEW-TEXT-42" not in page and "state-needs_changes" not in page
+
+
 def test_only_the_author_gets_an_edit_link(client, camp, alices):
     url = f"/reports/{alices['submitted'].pk}/"
     client.force_login(camp.bob)
