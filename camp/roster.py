@@ -22,6 +22,8 @@ from django.db import transaction
 from camp.models import GITHUB_LOGIN_RE, Cohort, Membership, Mentorship, Project, Role, User
 from camp.roles import sync_staff_access
 
+# A camp runs for months; thousands of periods mean a typo in ends_on or period_days.
+MAX_PERIODS = 200
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 LOGIN_RE = re.compile(GITHUB_LOGIN_RE)
 
@@ -200,6 +202,14 @@ class _Validator:
         if out["starts_on"] and out["ends_on"] and out["ends_on"] < out["starts_on"]:
             self.error("cohort.ends_on", "is before starts_on.")
         out["period_days"] = self.positive_int("cohort.period_days", data.get("period_days", 14), 1)
+        if out["starts_on"] and out["ends_on"] and out["period_days"]:
+            periods = ((out["ends_on"] - out["starts_on"]).days // out["period_days"]) + 1
+            if periods > MAX_PERIODS:
+                self.error(
+                    "cohort.ends_on",
+                    f"the calendar would have {periods} periods; at most {MAX_PERIODS} "
+                    "(check ends_on and period_days).",
+                )
         out["due_days_after_end"] = self.positive_int(
             "cohort.due_days_after_end", data.get("due_days_after_end", 1), 0
         )

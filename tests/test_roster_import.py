@@ -210,6 +210,12 @@ BAD_FILES = {
         "projects[1].title: required",
     ),
     "bad email": (ROSTER.replace("email: s@example.org", "email: nope"), "not an email"),
+    "absurd calendar": (
+        ROSTER.replace("period_days: 14", "period_days: 1").replace(
+            "ends_on: 2024-06-30", "ends_on: 2099-01-01"
+        ),
+        "at most 200",
+    ),
 }
 
 
