@@ -56,8 +56,12 @@ def report_state(
 ) -> State:
     """The state of a student's report for a period at `now`.
 
-    `verdict` is the latest review's verdict (None when unreviewed). Drafts count
-    as nothing submitted, except on the student's own pages (show_drafts).
+    `verdict` is the latest review's verdict (None when unreviewed). Any review
+    counts: only the student's mentors, the cohort's TAs (reports.access) and the
+    importer (a review found in the file, its mentor unknown) can write one, and a
+    TA stepping in for an absent mentor is exactly what should clear the queue.
+    Drafts count as nothing submitted, except on the student's own pages
+    (show_drafts).
     """
     submitted = report is not None and report.status == Report.Status.SUBMITTED
     if submitted:
