@@ -1,8 +1,12 @@
 """Sign-in security: lockout per account and per address, no user enumeration
 on sign-in and password reset, Django's password validators."""
 
+import datetime
+
 import pytest
+import time_machine
 from django.core import mail
+from django.utils import timezone
 
 from tests.conftest import PASSWORD
 
@@ -73,5 +77,11 @@ def test_password_reset_link_sets_a_validated_password(client, camp):
     assert camp.alice.check_password("Zq-long-enough-77")
 
 
-def test_sessions_expire(settings):
+def test_sessions_expire(client, camp, settings):
     assert 0 < settings.SESSION_COOKIE_AGE <= 30 * 24 * 3600
+    assert attempt(client, "alice", PASSWORD).status_code == 302
+    assert client.get("/").status_code == 200
+    later = timezone.now() + datetime.timedelta(seconds=settings.SESSION_COOKIE_AGE + 60)
+    with time_machine.travel(later):
+        response = client.get("/")
+    assert response.status_code == 302 and response["Location"].startswith("/accounts/login/")
