@@ -119,6 +119,48 @@ def test_timeout_is_retried_then_reported():
 
 
 @respx.mock
+def test_post_5xx_is_not_retried_it_may_have_created_the_resource():
+    route = respx.post(f"{API}/repos/o/r/issues/1/comments").mock(
+        side_effect=[httpx.Response(502), httpx.Response(201, json={"id": 1})]
+    )
+    client, sleeps = make_client()
+    with pytest.raises(GitHubError) as info:
+        client.post_json("/repos/o/r/issues/1/comments", {"body": "hi"})
+    assert info.value.status == 502
+    assert route.call_count == 1 and sleeps == []
+
+
+@respx.mock
+def test_post_read_timeout_is_not_retried():
+    route = respx.post(f"{API}/repos/o/r/issues").mock(side_effect=httpx.ReadTimeout("slow"))
+    client, sleeps = make_client()
+    with pytest.raises(GitHubError, match="ReadTimeout") as info:
+        client.post_json("/repos/o/r/issues", {"title": "t"})
+    assert info.value.status is None
+    assert route.call_count == 1 and sleeps == []
+
+
+@respx.mock
+def test_post_that_never_connected_is_retried():
+    route = respx.post(f"{API}/repos/o/r/issues").mock(
+        side_effect=[httpx.ConnectError("refused"), httpx.Response(201, json={"number": 3})]
+    )
+    client, sleeps = make_client()
+    assert client.post_json("/repos/o/r/issues", {"title": "t"}) == {"number": 3}
+    assert route.call_count == 2 and sleeps == [0.5]
+
+
+@respx.mock
+def test_patch_setting_a_body_is_retried_on_5xx():
+    route = respx.patch(f"{API}/repos/o/r/issues/1").mock(
+        side_effect=[httpx.Response(502), httpx.Response(200, json={"number": 1})]
+    )
+    client, sleeps = make_client()
+    assert client.patch_json("/repos/o/r/issues/1", {"body": "x"}) == {"number": 1}
+    assert route.call_count == 2 and sleeps == [0.5]
+
+
+@respx.mock
 def test_secondary_limit_with_retry_after():
     respx.get(f"{API}/x").mock(
         return_value=httpx.Response(
