@@ -142,6 +142,17 @@ def parse_next_link(header: str) -> str:
     return ""
 
 
+def _origin(url: str) -> tuple[str, str, int | None]:
+    """Scheme, host and port (httpx leaves a scheme's default port out)."""
+    parsed = httpx.URL(url)
+    return parsed.scheme, parsed.host, parsed.port
+
+
+def _origin_text(url: str) -> str:
+    scheme, host, port = _origin(url)
+    return f"{scheme}://{host}" + (f":{port}" if port else "")
+
+
 def _rate_limit_error(response: httpx.Response, now: datetime.datetime) -> RateLimited | None:
     if response.status_code not in (403, 429):
         return None
@@ -273,6 +284,13 @@ class GitHubClient:
             page = self.get_page(url)
             pages.append(page)
             url = page.next_url
+            if url and _origin(self.url(url)) != _origin(self.base_url):
+                # The Authorization header goes with every request: a Link header
+                # (or a stored next URL) pointing elsewhere must not get our token.
+                raise GitHubError(
+                    f"GET {path}: the next page is on {_origin_text(url)}, not on the "
+                    f"configured API {_origin_text(self.base_url)}; not following it."
+                )
         return Listing(pages)
 
     def get_json(self, path: str, **params: Any) -> Any:
