@@ -555,6 +555,24 @@ def test_review_filters(client, camp, data):
     assert names(data["reviews"], by_report["results"]) == {"alice"}
 
 
+@pytest.mark.parametrize("who", ["bob", "outsider", "stranger", "mentor_b", "other_ta"])
+def test_review_filter_does_not_tell_unseen_reports_from_missing_ones(client, camp, data, who):
+    as_(client, camp, who)
+    unseen = {
+        "outsider": data["reports"]["alice"],
+        "other_ta": data["reports"]["alice"],
+        "stranger": data["reports"]["alice"],
+        "bob": data["reports"]["alice_draft"],
+        "mentor_b": data["reports"]["outsider"],
+    }[who]
+    missing = Report.objects.order_by("-pk").first().pk + 1000
+    by_unseen = client.get(f"/api/reviews/?report={unseen.pk}")
+    by_missing = client.get(f"/api/reviews/?report={missing}")
+    assert by_unseen.status_code == by_missing.status_code == 400
+    assert by_unseen.json() == by_missing.json()
+    assert list(by_unseen.json()) == ["report"]
+
+
 # --- overview and period summary (reports.overview) -------------------------------------
 
 OVERVIEW_STUDENTS = {
