@@ -555,6 +555,59 @@ def test_review_filters(client, camp, data):
     assert names(data["reviews"], by_report["results"]) == {"alice"}
 
 
+@pytest.mark.parametrize("who", ["bob", "outsider", "stranger", "mentor_b", "other_ta"])
+def test_review_filter_does_not_tell_unseen_reports_from_missing_ones(client, camp, data, who):
+    as_(client, camp, who)
+    unseen = {
+        "outsider": data["reports"]["alice"],
+        "other_ta": data["reports"]["alice"],
+        "stranger": data["reports"]["alice"],
+        "bob": data["reports"]["alice_draft"],
+        "mentor_b": data["reports"]["outsider"],
+    }[who]
+    missing = Report.objects.order_by("-pk").first().pk + 1000
+    by_unseen = client.get(f"/api/reviews/?report={unseen.pk}")
+    by_missing = client.get(f"/api/reviews/?report={missing}")
+    assert by_unseen.status_code == by_missing.status_code == 400
+    assert by_unseen.json() == by_missing.json()
+    assert list(by_unseen.json()) == ["report"]
+
+
+@pytest.mark.parametrize(
+    "who, method, url",
+    [
+        ("alice", "post", "/api/reports/"),
+        ("alice", "patch", "/api/reports/{alice}/"),
+        ("mentor_a", "post", "/api/reviews/"),
+    ],
+)
+def test_body_over_the_upload_limit_is_a_json_413(client, camp, data, settings, who, method, url):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+    report = data["reports"]["alice"]
+    body = {"period": camp.period(3).pk, "report": report.pk, "verdict": "comment"}
+    body["body"] = "周" * settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+    as_(client, camp, who)
+    response = getattr(client, method)(
+        url.format(alice=report.pk), body, content_type="application/json"
+    )
+    assert response.status_code == 413
+    assert response["Content-Type"] == "application/json"
+    assert response.json() == {
+        "detail": "The request body is larger than 2.0\xa0MB, the most the API accepts."
+    }
+    assert Report.objects.count() == 4 and Review.objects.count() == 2
+    assert Report.objects.get(pk=report.pk).body == report.body
+
+
+def test_every_api_view_answers_its_errors_in_json():
+    from reports.api.exceptions import JsonErrors
+    from reports.api.urls import router
+    from reports.api.views import MeView
+
+    views = [MeView] + [viewset for _, viewset, _ in router.registry]
+    assert [view.__name__ for view in views if not issubclass(view, JsonErrors)] == []
+
+
 # --- overview and period summary (reports.overview) -------------------------------------
 
 OVERVIEW_STUDENTS = {

@@ -74,6 +74,47 @@ def test_follows_link_pagination_with_absolute_urls():
     assert client.log.requests == 2
 
 
+@pytest.mark.parametrize(
+    "next_url",
+    [
+        "https://evil.test/repos/o/r/issues?page=2",
+        "http://api.github.test/repos/o/r/issues?page=2",
+        "https://api.github.test:8443/repos/o/r/issues?page=2",
+        "https://api.github.test.evil.test/repos/o/r/issues?page=2",
+    ],
+)
+@respx.mock
+def test_next_page_on_another_origin_is_not_followed(next_url):
+    respx.get(f"{API}/repos/o/r/issues").mock(
+        return_value=httpx.Response(
+            200, json=[{"id": 1}], headers={"Link": f'<{next_url}>; rel="next"'}
+        )
+    )
+    elsewhere = respx.route(url__startswith=next_url.split("/repos")[0]).mock(
+        return_value=httpx.Response(200, json=[{"id": 2}])
+    )
+    client, _ = make_client()
+    with pytest.raises(GitHubError, match="next page is on .* not on the configured API"):
+        client.get_all("/repos/o/r/issues")
+    assert not elsewhere.called
+    assert client.log.requests == 1
+
+
+@respx.mock
+def test_next_page_with_the_default_port_spelled_out_is_followed():
+    page2 = "https://API.github.test:443/repos/o/r/issues?page=2"
+    respx.get(f"{API}/repos/o/r/issues", params={"per_page": "100"}).mock(
+        return_value=httpx.Response(
+            200, json=[{"id": 1}], headers={"Link": f'<{page2}>; rel="next"'}
+        )
+    )
+    respx.get(f"{API}/repos/o/r/issues", params={"page": "2"}).mock(
+        return_value=httpx.Response(200, json=[{"id": 2}])
+    )
+    client, _ = make_client()
+    assert [i["id"] for i in client.get_all("/repos/o/r/issues").items] == [1, 2]
+
+
 @respx.mock
 def test_304_returns_stored_data_and_costs_no_unit():
     url = with_query(f"{API}/repos/o/r/issues", per_page=100)
@@ -116,6 +157,48 @@ def test_timeout_is_retried_then_reported():
     with pytest.raises(GitHubError, match="ReadTimeout"):
         client.get_json("/x")
     assert len(sleeps) == 3
+
+
+@respx.mock
+def test_post_5xx_is_not_retried_it_may_have_created_the_resource():
+    route = respx.post(f"{API}/repos/o/r/issues/1/comments").mock(
+        side_effect=[httpx.Response(502), httpx.Response(201, json={"id": 1})]
+    )
+    client, sleeps = make_client()
+    with pytest.raises(GitHubError) as info:
+        client.post_json("/repos/o/r/issues/1/comments", {"body": "hi"})
+    assert info.value.status == 502
+    assert route.call_count == 1 and sleeps == []
+
+
+@respx.mock
+def test_post_read_timeout_is_not_retried():
+    route = respx.post(f"{API}/repos/o/r/issues").mock(side_effect=httpx.ReadTimeout("slow"))
+    client, sleeps = make_client()
+    with pytest.raises(GitHubError, match="ReadTimeout") as info:
+        client.post_json("/repos/o/r/issues", {"title": "t"})
+    assert info.value.status is None
+    assert route.call_count == 1 and sleeps == []
+
+
+@respx.mock
+def test_post_that_never_connected_is_retried():
+    route = respx.post(f"{API}/repos/o/r/issues").mock(
+        side_effect=[httpx.ConnectError("refused"), httpx.Response(201, json={"number": 3})]
+    )
+    client, sleeps = make_client()
+    assert client.post_json("/repos/o/r/issues", {"title": "t"}) == {"number": 3}
+    assert route.call_count == 2 and sleeps == [0.5]
+
+
+@respx.mock
+def test_patch_setting_a_body_is_retried_on_5xx():
+    route = respx.patch(f"{API}/repos/o/r/issues/1").mock(
+        side_effect=[httpx.Response(502), httpx.Response(200, json={"number": 1})]
+    )
+    client, sleeps = make_client()
+    assert client.patch_json("/repos/o/r/issues/1", {"body": "x"}) == {"number": 1}
+    assert route.call_count == 2 and sleeps == [0.5]
 
 
 @respx.mock

@@ -136,3 +136,36 @@ def test_beat_task_keeps_recent_summaries_current(publish_camp, fake_github):
         again = publish_cohort_summaries.run(publish_camp.cohort.pk)
         assert [r["action"] for r in again] == ["unchanged", "unchanged"]
     assert len(patches(fake_github)) == 2
+
+
+def posts(fake) -> list:
+    return [r for r in fake.requests if r[0] == "POST"]
+
+
+def test_issue_created_behind_a_502_is_adopted_not_created_twice(publish_camp, fake_github, capsys):
+    GitHubSettings.objects.create(cohort=publish_camp.cohort, create_summary_issues=True)
+    fake_github.fail("POST", r"/issues$", 502, after_applying=True)
+    call_command("publish_summary", "camp", "1", "--json")
+    outcome = json.loads(capsys.readouterr().out)
+    (issue,) = fake_github.repo(REPO).issues.values()
+    assert issue["title"] == TITLE
+    assert outcome["action"] == "created" and outcome["issue_number"] == issue["number"]
+    assert publish_camp.period(1).summary_issue_number == issue["number"]
+    assert len(posts(fake_github)) == 1
+
+    call_command("publish_summary", "camp", "1")
+    assert len(fake_github.repo(REPO).issues) == 1 and len(posts(fake_github)) == 1
+
+
+def test_failed_creation_is_reported_and_the_next_run_creates_one_issue(publish_camp, fake_github):
+    GitHubSettings.objects.create(cohort=publish_camp.cohort, create_summary_issues=True)
+    fake_github.fail("POST", r"/issues$", 502)
+    with pytest.raises(CommandError, match="502"):
+        call_command("publish_summary", "camp", "1")
+    assert not fake_github.repo(REPO).issues
+    assert publish_camp.period(1).summary_issue_number is None
+
+    call_command("publish_summary", "camp", "1")
+    (issue,) = fake_github.repo(REPO).issues.values()
+    assert publish_camp.period(1).summary_issue_number == issue["number"]
+    assert len(posts(fake_github)) == 2

@@ -9,10 +9,12 @@ import json
 
 import pytest
 from django.core.cache import cache
+from django.db import connection
 
 from camp.celery import app as celery_app
-from reports.github.sync import pending_pull_requests, sync_cohort
-from reports.models import GitHubPullRequest, Report, Review, Source
+from reports.github.sync import fetch_pull, pending_pull_requests, sync_cohort
+from reports.github.webhooks import process_delivery
+from reports.models import GitHubPullRequest, Report, Review, Source, WebhookDelivery
 from tests.fakes.github import FakeGitHub
 
 REPO = "pfcc/camp"
@@ -244,3 +246,43 @@ def test_merged_pr_via_webhook(
         celery_app.conf.task_always_eager = previous
     assert response.status_code == 200
     assert Report.objects.get().body == "via hook"
+
+
+def test_webhook_asks_github_before_opening_its_transaction(files_camp, fake_github, monkeypatch):
+    # On SQLite a write transaction holds the database lock: no HTTP inside it.
+    depths: list[int] = []
+
+    def watched_fetch(*args, **kwargs):
+        depths.append(len(connection.atomic_blocks))
+        return fetch_pull(*args, **kwargs)
+
+    monkeypatch.setattr("reports.github.webhooks.fetch_pull", watched_fetch)
+    pull = fake_github.add_pull(
+        REPO, "alice", {f"{BASE}/alice/2025.03.03~2025.03.16.md": "fetched first"}
+    )
+    delivery = WebhookDelivery.objects.create(
+        delivery_id="pr-outside",
+        event="pull_request",
+        payload={"action": "closed", "repository": {"full_name": REPO}, "pull_request": pull},
+    )
+    outside = len(connection.atomic_blocks)
+    result = process_delivery(delivery)
+    assert depths == [outside]
+    assert result["pull_requests_ingested"] == 1 and result["requests"] == 2
+    assert Report.objects.get().body == "fetched first"
+    delivery.refresh_from_db()
+    assert delivery.status == WebhookDelivery.Status.PROCESSED
+
+
+def test_webhook_fetch_failure_stores_nothing(files_camp, fake_github):
+    pull = fake_github.add_pull(REPO, "alice", {f"{BASE}/alice/2025.03.03~2025.03.16.md": "x"})
+    fake_github.fail("GET", r"/files$", 404)
+    delivery = WebhookDelivery.objects.create(
+        delivery_id="pr-failed",
+        event="pull_request",
+        payload={"action": "closed", "repository": {"full_name": REPO}, "pull_request": pull},
+    )
+    assert process_delivery(delivery) == {}
+    delivery.refresh_from_db()
+    assert delivery.status == WebhookDelivery.Status.FAILED and "NotFound" in delivery.error
+    assert not Report.objects.exists() and not GitHubPullRequest.objects.exists()

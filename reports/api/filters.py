@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import django_filters
+from django.db.models import QuerySet
+from django.http import HttpRequest
 
 from camp.models import Project
+from reports.access import visible_reports
 from reports.models import Period, Report, Review
 
 
@@ -39,7 +42,15 @@ class ReportFilter(django_filters.FilterSet):
         fields = ["cohort", "period", "period_id", "student", "status"]
 
 
+def _visible_reports(request: HttpRequest) -> QuerySet[Report]:
+    return visible_reports(request.user)
+
+
 class ReviewFilter(django_filters.FilterSet):
+    # Checked against the reports the user may see, not all reports: otherwise the
+    # id of someone else's report would pass (an empty list) while a made-up id
+    # fails, which tells which report ids exist. Both now fail alike.
+    report = django_filters.ModelChoiceFilter(queryset=_visible_reports, help_text="Report id.")
     cohort = django_filters.CharFilter(
         field_name="report__period__cohort__slug", help_text="Cohort slug."
     )

@@ -25,6 +25,7 @@ from rest_framework.response import Response
 from camp.models import Cohort, Project, Role, User
 from reports.access import cohorts_where, overview_students, visible_reports, visible_reviews
 from reports.api import filters, serializers
+from reports.api.exceptions import JsonErrors
 from reports.api.permissions import ReportPermission, ReviewPermission
 from reports.markdown import render_markdown
 from reports.models import Period, Report, Review, Source
@@ -52,7 +53,7 @@ def endpoint_not_found(request: HttpRequest, path: str) -> JsonResponse:
     )
 
 
-class MeView(RetrieveAPIView):
+class MeView(JsonErrors, RetrieveAPIView):
     """The signed-in user and their roles."""
 
     serializer_class = serializers.MeSerializer
@@ -61,7 +62,7 @@ class MeView(RetrieveAPIView):
         return self.request.user
 
 
-class CohortViewSet(viewsets.ReadOnlyModelViewSet):
+class CohortViewSet(JsonErrors, viewsets.ReadOnlyModelViewSet):
     """Cohorts the user belongs to (all of them for admins)."""
 
     serializer_class = serializers.CohortSerializer
@@ -121,7 +122,7 @@ class CohortViewSet(viewsets.ReadOnlyModelViewSet):
         )
 
 
-class ProjectViewSet(viewsets.ReadOnlyModelViewSet):
+class ProjectViewSet(JsonErrors, viewsets.ReadOnlyModelViewSet):
     serializer_class = serializers.ProjectSerializer
     filterset_class = filters.ProjectFilter
     ordering_fields = ["title", "id"]
@@ -134,7 +135,7 @@ class ProjectViewSet(viewsets.ReadOnlyModelViewSet):
         )
 
 
-class PeriodViewSet(viewsets.ReadOnlyModelViewSet):
+class PeriodViewSet(JsonErrors, viewsets.ReadOnlyModelViewSet):
     serializer_class = serializers.PeriodSerializer
     filterset_class = filters.PeriodFilter
     ordering_fields = ["number", "starts_on", "due_at", "id"]
@@ -169,6 +170,7 @@ class PeriodViewSet(viewsets.ReadOnlyModelViewSet):
     ),
 )
 class ReportViewSet(
+    JsonErrors,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
@@ -228,6 +230,7 @@ class ReportViewSet(
     ),
 )
 class ReviewViewSet(
+    JsonErrors,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,

@@ -2,9 +2,9 @@
 
 What it takes care of, so callers do not: the API version header, per_page=100,
 following `Link` pagination, conditional requests with ETags shared by every
-worker (stored in the database), timeouts, retrying 5xx answers a few times,
-and turning rate limits into `RateLimited(retry_at)` so a Celery task can
-reschedule itself instead of sleeping.
+worker (stored in the database), timeouts, retrying 5xx answers of idempotent
+requests a few times, and turning rate limits into `RateLimited(retry_at)` so a
+Celery task can reschedule itself instead of sleeping.
 """
 
 from __future__ import annotations
@@ -27,6 +27,13 @@ DEFAULT_TIMEOUT = httpx.Timeout(10.0, connect=5.0)
 # Short backoffs: a worker must not sit on a task for long; a 5xx that outlives
 # them fails the sync, which leaves its watermark in place for the next run.
 RETRY_BACKOFF_SECONDS = (0.5, 1.0, 2.0)
+# Methods whose repetition leaves GitHub as one request would: reads, and the
+# PATCHes we send, which set fields (an issue's body) to absolute values, so a
+# PATCH that landed before its 502 lands again as the same text. POST creates
+# (comments, issues) and is never repeated blindly.
+IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "PATCH"})
+# Failures before any byte of the request reached GitHub: safe to retry for any method.
+NEVER_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 # GitHub asks to wait at least a minute on a secondary limit without retry-after.
 SECONDARY_LIMIT_WAIT = datetime.timedelta(seconds=60)
 
@@ -135,6 +142,17 @@ def parse_next_link(header: str) -> str:
     return ""
 
 
+def _origin(url: str) -> tuple[str, str, int | None]:
+    """Scheme, host and port (httpx leaves a scheme's default port out)."""
+    parsed = httpx.URL(url)
+    return parsed.scheme, parsed.host, parsed.port
+
+
+def _origin_text(url: str) -> str:
+    scheme, host, port = _origin(url)
+    return f"{scheme}://{host}" + (f":{port}" if port else "")
+
+
 def _rate_limit_error(response: httpx.Response, now: datetime.datetime) -> RateLimited | None:
     if response.status_code not in (403, 429):
         return None
@@ -201,7 +219,11 @@ class GitHubClient:
     def request(
         self, method: str, url: str, *, json: Any = None, headers: dict | None = None
     ) -> httpx.Response:
-        """One request, with 5xx and transport errors retried after short pauses."""
+        """One request. Idempotent methods are retried after short pauses on a 5xx or a
+        transport error; any other method only when the request never left (see
+        NEVER_SENT), because GitHub sometimes creates the comment or issue and still
+        answers 502 or times out: a retried POST would create it twice."""
+        retry_any_failure = method.upper() in IDEMPOTENT_METHODS
         attempts = len(RETRY_BACKOFF_SECONDS) + 1
         for attempt in range(attempts):
             last_try = attempt == attempts - 1
@@ -209,7 +231,7 @@ class GitHubClient:
                 response = self.http.request(method, self.url(url), json=json, headers=headers)
             except httpx.TransportError as exc:
                 self.log.requests += 1
-                if last_try:
+                if last_try or not (retry_any_failure or isinstance(exc, NEVER_SENT)):
                     raise GitHubError(f"{method} {url}: {exc.__class__.__name__}") from exc
                 self._sleep(RETRY_BACKOFF_SECONDS[attempt])
                 continue
@@ -220,7 +242,7 @@ class GitHubClient:
             if response.status_code == 304:
                 self.log.not_modified += 1
                 return response
-            if response.status_code >= 500 and not last_try:
+            if response.status_code >= 500 and retry_any_failure and not last_try:
                 self._sleep(RETRY_BACKOFF_SECONDS[attempt])
                 continue
             limited = _rate_limit_error(response, self._now())
@@ -262,6 +284,13 @@ class GitHubClient:
             page = self.get_page(url)
             pages.append(page)
             url = page.next_url
+            if url and _origin(self.url(url)) != _origin(self.base_url):
+                # The Authorization header goes with every request: a Link header
+                # (or a stored next URL) pointing elsewhere must not get our token.
+                raise GitHubError(
+                    f"GET {path}: the next page is on {_origin_text(url)}, not on the "
+                    f"configured API {_origin_text(self.base_url)}; not following it."
+                )
         return Listing(pages)
 
     def get_json(self, path: str, **params: Any) -> Any:

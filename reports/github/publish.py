@@ -14,7 +14,7 @@ from dataclasses import asdict, dataclass
 from django.conf import settings
 
 from camp.models import Cohort, Role, User
-from reports.github.client import GitHubClient, repo_path
+from reports.github.client import PER_PAGE, GitHubClient, GitHubError, repo_path
 from reports.github.sync import client_for, link_summary_issue, period_for_issue_title
 from reports.models import GitHubSettings, Period
 from reports.overview import period_summary
@@ -81,6 +81,21 @@ def _find_issue(client: GitHubClient, cohort: Cohort, period: Period) -> dict | 
     return None
 
 
+def _newest_issue_titled(client: GitHubClient, cohort: Cohort, title: str) -> dict | None:
+    """The newest issue with exactly this title, in one request (newest first)."""
+    newest = client.get_json(
+        repo_path(cohort.github_repo, "issues"),
+        state="all",
+        sort="created",
+        direction="desc",
+        per_page=PER_PAGE,
+    )
+    for issue in newest:
+        if "pull_request" not in issue and issue.get("title") == title:
+            return issue
+    return None
+
+
 def publish_summary(
     cohort: Cohort,
     period: Period,
@@ -136,9 +151,20 @@ def _create(
     body = with_summary(intro, summary)
     if dry_run:
         return PublishResult("would-create", None, "", body, requests=client.log.requests)
-    issue = client.post_json(
-        repo_path(cohort.github_repo, "issues"), {"title": title, "body": body}
-    )
+    try:
+        issue = client.post_json(
+            repo_path(cohort.github_repo, "issues"), {"title": title, "body": body}
+        )
+    except GitHubError as error:
+        if error.status is not None and error.status < 500:
+            raise
+        # A 5xx or a timeout does not say the issue was not created: GitHub
+        # sometimes creates it and still fails the answer. Adopt it if it is
+        # there; otherwise fail, and the next run's _find_issue lists it (or not)
+        # before creating anything again.
+        issue = _newest_issue_titled(client, cohort, title)
+        if issue is None:
+            raise
     link_summary_issue(period, issue)
     return PublishResult(
         "created", issue["number"], issue["html_url"], body, requests=client.log.requests

@@ -7,6 +7,7 @@ import hashlib
 import hmac
 import json
 import logging
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -16,6 +17,7 @@ from django.utils import timezone
 from camp.models import Cohort
 from reports.github.client import GitHubError, RateLimited
 from reports.github.sync import (
+    FetchedPull,
     Roster,
     SyncResult,
     apply_comment,
@@ -102,14 +104,20 @@ def process_delivery(delivery: WebhookDelivery) -> dict[str, Any]:
     GitHub errors mark the delivery failed, and the next poll catches up."""
     if delivery.status != WebhookDelivery.Status.RECEIVED:
         return delivery.result
-    handler = {
-        "issue_comment": _issue_comment,
-        "issues": _issues,
-        "pull_request": _pull_request,
-    }[delivery.event]
     try:
+        # Whatever GitHub must still tell us is fetched before the transaction
+        # opens, as the polling run does: on SQLite an open write transaction
+        # holds the database lock through every timeout and retry of the fetch.
+        payload = delivery.payload
+        pulls = _fetch_pulls(payload) if delivery.event == "pull_request" else None
         with transaction.atomic():
-            result = handler(delivery.payload).as_dict()
+            if pulls is not None:
+                outcome = _apply_pulls(payload, pulls)
+            else:
+                outcome = {"issue_comment": _issue_comment, "issues": _issues}[delivery.event](
+                    payload
+                )
+        result = outcome.as_dict()
     except RateLimited:
         raise
     except (GitHubError, KeyError, TypeError) as exc:
@@ -163,21 +171,37 @@ def _issues(payload: dict) -> SyncResult:
     return result
 
 
-def _pull_request(payload: dict) -> SyncResult:
-    result = SyncResult()
+@dataclass
+class FetchedPulls:
+    """A pull request as each cohort of its repository needs it (None: nothing
+    to read, as it is closed unmerged or ingested already)."""
+
+    by_cohort: list[tuple[Cohort, FetchedPull | None]]
+    requests: int = 0
+
+
+def _fetch_pulls(payload: dict) -> FetchedPulls:
     pull = payload["pull_request"]
+    fetched = FetchedPulls([])
     for cohort in cohorts_for_repo(payload["repository"]["full_name"]):
         if not cohort.github_reports_path:
             continue
         known = GitHubPullRequest.objects.filter(cohort=cohort, number=pull["number"]).first()
         with client_for(cohort) as client:
-            fetched = fetch_pull(client, cohort, pull, known)
-            result.requests += client.log.requests
-        if fetched is None:  # closed unmerged, or merged and ingested already
+            fetched.by_cohort.append((cohort, fetch_pull(client, cohort, pull, known)))
+            fetched.requests += client.log.requests
+    return fetched
+
+
+def _apply_pulls(payload: dict, fetched: FetchedPulls) -> SyncResult:
+    result = SyncResult(requests=fetched.requests)
+    pull = payload["pull_request"]
+    for cohort, files in fetched.by_cohort:
+        if files is None:
             if not pull.get("merged_at"):
                 GitHubPullRequest.objects.filter(cohort=cohort, number=pull["number"]).update(
                     state=GitHubPullRequest.State.CLOSED
                 )
             continue
-        apply_pull(cohort, fetched, Roster(cohort), result)
+        apply_pull(cohort, files, Roster(cohort), result)
     return result

@@ -28,7 +28,9 @@ def iso(moment: datetime.datetime) -> str:
 
 @dataclass
 class Fault:
-    """Answer the `nth` matching request (1-based) with this status and headers."""
+    """Answer the next `times` matching requests with this status and headers; with
+    `after_applying`, carry the request out first (GitHub creating an issue and
+    still answering 502)."""
 
     method: str
     path_pattern: str
@@ -37,6 +39,7 @@ class Fault:
     body: dict = field(default_factory=lambda: {"message": "fault"})
     times: int = 1
     query_contains: str = ""
+    after_applying: bool = False
 
 
 @dataclass
@@ -303,8 +306,14 @@ class FakeGitHub:
     def _route(self, method: str, path: str, query: dict, payload: dict, headers) -> tuple:
         raw_query = "&".join(f"{k}={v}" for k, v in sorted(query.items()))
         fault = self._fault_for(method, path, raw_query)
+        if fault is not None and not fault.after_applying:
+            return fault.status, fault.body, dict(fault.headers)
+        answer = self._answer(method, path, query, payload, headers)
         if fault is not None:
             return fault.status, fault.body, dict(fault.headers)
+        return answer
+
+    def _answer(self, method: str, path: str, query: dict, payload: dict, headers) -> tuple:
         match = re.fullmatch(r"/repos/([^/]+/[^/]+)(/.*)?", path)
         if not match or match.group(1) not in self.repos:
             return 404, {"message": "Not Found"}, {}
@@ -335,7 +344,8 @@ class FakeGitHub:
             ]
             if query.get("state", "open") != "all":
                 issues = [i for i in issues if i["state"] == query.get("state", "open")]
-            return sorted(issues, key=lambda i: i["number"])
+            newest_first = query.get("direction", "desc") == "desc"
+            return sorted(issues, key=lambda i: i["number"], reverse=newest_first)
         if m := re.fullmatch(r"/issues/(\d+)", rest):
             return data.issues.get(int(m.group(1)))
         if m := re.fullmatch(r"/issues/(\d+)/comments", rest):

@@ -1,0 +1,40 @@
+"""Errors of the API that DRF would otherwise leave to Django's HTML pages."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
+from django.template.defaultfilters import filesizeformat
+from django.utils.translation import gettext_lazy as _
+from rest_framework import status
+from rest_framework.exceptions import APIException
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+
+class RequestTooLarge(APIException):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_detail = _("The request body is too large.")
+    default_code = "request_too_large"
+
+
+def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    """DRF's handler, plus a body over DATA_UPLOAD_MAX_MEMORY_SIZE: Django raises
+    RequestDataTooBig when the view first reads request.data, and DRF, not knowing
+    it, would let Django answer with its HTML 400 page."""
+    if isinstance(exc, RequestDataTooBig):
+        exc = RequestTooLarge(
+            _("The request body is larger than %(limit)s, the most the API accepts.")
+            % {"limit": filesizeformat(settings.DATA_UPLOAD_MAX_MEMORY_SIZE)}
+        )
+    return drf_exception_handler(exc, context)
+
+
+class JsonErrors:
+    """Mixed into every API view, so each of its errors is JSON."""
+
+    def get_exception_handler(self) -> Callable[[Exception, dict[str, Any]], Response | None]:
+        return exception_handler
