@@ -291,6 +291,7 @@ WHITENOISE_USE_FINDERS = DEBUG
 
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "reports.api.exceptions.exception_handler",
     # Token first: an anonymous request then gets 401 with a Bearer challenge.
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "reports.api.authentication.ApiTokenAuthentication",

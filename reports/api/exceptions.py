@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
@@ -31,10 +30,3 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
             % {"limit": filesizeformat(settings.DATA_UPLOAD_MAX_MEMORY_SIZE)}
         )
     return drf_exception_handler(exc, context)
-
-
-class JsonErrors:
-    """Mixed into every API view, so each of its errors is JSON."""
-
-    def get_exception_handler(self) -> Callable[[Exception, dict[str, Any]], Response | None]:
-        return exception_handler

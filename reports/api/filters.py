@@ -27,12 +27,22 @@ class PeriodFilter(CohortSlugFilter):
         fields = ["cohort", "number"]
 
 
+class WholeNumberFilter(django_filters.NumberFilter):
+    """A number that no row can hold (1e30, 2.5) matches nothing, on every
+    database: SQLite cannot even compare an integer column with it."""
+
+    def filter(self, qs, value):
+        if value is not None and (value != int(value) or not -(2**63) <= value < 2**63):
+            return qs.none()
+        return super().filter(qs, value)
+
+
 class ReportFilter(django_filters.FilterSet):
     cohort = django_filters.CharFilter(field_name="period__cohort__slug", help_text="Cohort slug.")
-    period = django_filters.NumberFilter(
+    period = WholeNumberFilter(
         field_name="period__number", help_text="Period number (with cohort)."
     )
-    period_id = django_filters.NumberFilter(field_name="period_id", help_text="Period id.")
+    period_id = WholeNumberFilter(field_name="period_id", help_text="Period id.")
     student = django_filters.CharFilter(
         field_name="student__github_login", lookup_expr="iexact", help_text="GitHub login."
     )
@@ -54,7 +64,7 @@ class ReviewFilter(django_filters.FilterSet):
     cohort = django_filters.CharFilter(
         field_name="report__period__cohort__slug", help_text="Cohort slug."
     )
-    period = django_filters.NumberFilter(field_name="report__period__number")
+    period = WholeNumberFilter(field_name="report__period__number")
     student = django_filters.CharFilter(
         field_name="report__student__github_login", lookup_expr="iexact", help_text="GitHub login."
     )

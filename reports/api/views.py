@@ -25,7 +25,6 @@ from rest_framework.response import Response
 from camp.models import Cohort, Project, Role, User
 from reports.access import cohorts_where, overview_students, visible_reports, visible_reviews
 from reports.api import filters, serializers
-from reports.api.exceptions import JsonErrors
 from reports.api.permissions import ReportPermission, ReviewPermission
 from reports.markdown import render_markdown
 from reports.models import Period, Report, Review, Source
@@ -53,7 +52,7 @@ def endpoint_not_found(request: HttpRequest, path: str) -> JsonResponse:
     )
 
 
-class MeView(JsonErrors, RetrieveAPIView):
+class MeView(RetrieveAPIView):
     """The signed-in user and their roles."""
 
     serializer_class = serializers.MeSerializer
@@ -62,7 +61,7 @@ class MeView(JsonErrors, RetrieveAPIView):
         return self.request.user
 
 
-class CohortViewSet(JsonErrors, viewsets.ReadOnlyModelViewSet):
+class CohortViewSet(viewsets.ReadOnlyModelViewSet):
     """Cohorts the user belongs to (all of them for admins)."""
 
     serializer_class = serializers.CohortSerializer
@@ -122,7 +121,7 @@ class CohortViewSet(JsonErrors, viewsets.ReadOnlyModelViewSet):
         )
 
 
-class ProjectViewSet(JsonErrors, viewsets.ReadOnlyModelViewSet):
+class ProjectViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = serializers.ProjectSerializer
     filterset_class = filters.ProjectFilter
     ordering_fields = ["title", "id"]
@@ -135,7 +134,7 @@ class ProjectViewSet(JsonErrors, viewsets.ReadOnlyModelViewSet):
         )
 
 
-class PeriodViewSet(JsonErrors, viewsets.ReadOnlyModelViewSet):
+class PeriodViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = serializers.PeriodSerializer
     filterset_class = filters.PeriodFilter
     ordering_fields = ["number", "starts_on", "due_at", "id"]
@@ -170,7 +169,6 @@ class PeriodViewSet(JsonErrors, viewsets.ReadOnlyModelViewSet):
     ),
 )
 class ReportViewSet(
-    JsonErrors,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
@@ -230,7 +228,6 @@ class ReportViewSet(
     ),
 )
 class ReviewViewSet(
-    JsonErrors,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
