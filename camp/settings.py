@@ -215,6 +215,10 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Camp Reports <norepl
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
+# Hosts a reminder chat webhook may point at besides the providers' own (a
+# local test server, an internal relay); empty in production.
+CHAT_WEBHOOK_EXTRA_HOSTS = env.list("CHAT_WEBHOOK_EXTRA_HOSTS", default=[])
+
 GITHUB_API_URL = env.str("GITHUB_API_URL", default="https://api.github.com").rstrip("/")
 GITHUB_TOKEN = env.str("GITHUB_TOKEN", default="")
 GITHUB_WEBHOOK_SECRET = env.str("GITHUB_WEBHOOK_SECRET", default="")
