@@ -210,7 +210,14 @@ HEARTBEAT_STALE_AFTER = 300
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Camp Reports <noreply@localhost>")
+# Seconds an SMTP connection may block: a hung server must not hold a reminder
+# claim past reports.notify.CLAIM_TIMEOUT.
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+
+# Hosts a reminder chat webhook may point at besides the providers' own (a
+# local test server, an internal relay); empty in production.
+CHAT_WEBHOOK_EXTRA_HOSTS = env.list("CHAT_WEBHOOK_EXTRA_HOSTS", default=[])
 
 GITHUB_API_URL = env.str("GITHUB_API_URL", default="https://api.github.com").rstrip("/")
 GITHUB_TOKEN = env.str("GITHUB_TOKEN", default="")

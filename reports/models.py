@@ -532,6 +532,11 @@ class Notification(models.Model):
         blank=True,
         help_text=_("GitHub logins of the students concerned."),
     )
+    # A grouped reminder (to a mentor or the TAs) can follow up on an earlier
+    # one for the same period when more students fall due later (an extension,
+    # a late submission); the hash of the students it names keeps each such row
+    # unique. Empty for reminders to the students themselves.
+    fingerprint = models.CharField(max_length=64, blank=True, default="", editable=False)
     status = models.CharField(
         _("status"), max_length=10, choices=Status.choices, default=Status.PENDING
     )
@@ -551,7 +556,7 @@ class Notification(models.Model):
             # Two partial constraints rather than one over nullable columns:
             # NULLs never collide in a plain unique index, on PostgreSQL or SQLite.
             models.UniqueConstraint(
-                fields=["recipient", "kind", "channel", "period"],
+                fields=["recipient", "kind", "channel", "period", "fingerprint"],
                 condition=Q(report__isnull=True),
                 name="one_notification_per_period",
             ),

@@ -10,12 +10,15 @@ constraints make that the claim) and hands them to the channels.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
+import hashlib
 import zoneinfo
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
+from django.db import transaction
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
@@ -37,6 +40,19 @@ REVIEW_POSTED_WINDOW = datetime.timedelta(days=7)
 LATE_SUBMISSION_GRACE = datetime.timedelta(days=14)
 # Kinds about students still missing that the summary-issue comment @mentions.
 GITHUB_KINDS = frozenset({Kind.DUE_SOON, Kind.OVERDUE})
+# Kinds sent to mentors or TAs that name several students of a period. Each
+# student is named once per recipient, kind and channel: students whose time
+# comes later (an extension, a late submission) get a follow-up message.
+GROUPED_KINDS = frozenset(
+    {Kind.MENTOR_ESCALATION, Kind.TA_ESCALATION, Kind.REVIEW_PENDING, Kind.REVIEW_ESCALATION}
+)
+
+
+def fingerprint_of(kind: str, about: Iterable[str]) -> str:
+    """What keeps the rows of a grouped kind unique: the students they name."""
+    if kind not in GROUPED_KINDS:
+        return ""
+    return hashlib.sha256("\n".join(sorted(about)).encode()).hexdigest()
 
 
 def policy_for(cohort: Cohort) -> ReminderPolicy:
@@ -91,8 +107,9 @@ class Snapshot:
     reports: dict[tuple[int, int], ReportRow]
     allowances: dict[tuple[int, int], Allowance]
     recent_reviews: list[ReviewRow]
-    # (recipient_id, kind, channel, period_id, report_id) -> status of the existing row
-    existing: dict[tuple, str]
+    # (recipient_id, kind, channel, period_id, report_id) -> [(status, about)] of the
+    # existing rows: one, or for grouped kinds one per follow-up
+    existing: dict[tuple, list[tuple[str, tuple[str, ...]]]]
 
 
 @dataclass(frozen=True)
@@ -111,10 +128,22 @@ class Planned:
     status: str
 
     @property
+    def fingerprint(self) -> str:
+        return fingerprint_of(self.kind, self.about)
+
+    @property
     def key(self) -> tuple:
-        """The Notification's unique key: per report when there is one, else per period."""
+        """The Notification's unique key: per report when there is one, else per
+        period (and, for grouped kinds, the students named)."""
         period_id = None if self.report_id else self.period_id
-        return (self.recipient_id, self.kind, self.channel, period_id, self.report_id)
+        return (
+            self.recipient_id,
+            self.kind,
+            self.channel,
+            period_id,
+            self.report_id,
+            self.fingerprint,
+        )
 
 
 class Status:
@@ -241,12 +270,13 @@ def load_snapshot(
         )
     ]
     reviewed_report_ids = {r.report_id for r in recent_reviews}
-    existing = {
-        (row[0], row[1], row[2], row[3], row[4]): row[5]
-        for row in Notification.objects.filter(cohort=cohort)
+    existing: dict[tuple, list[tuple[str, tuple[str, ...]]]] = defaultdict(list)
+    for *key, status, about in (
+        Notification.objects.filter(cohort=cohort)
         .filter(Q(period_id__in=period_ids) | Q(report_id__in=reviewed_report_ids))
-        .values_list("recipient_id", "kind", "channel", "period_id", "report_id", "status")
-    }
+        .values_list("recipient_id", "kind", "channel", "period_id", "report_id", "status", "about")
+    ):
+        existing[tuple(key)].append((status, tuple(about)))
     return Snapshot(
         cohort=cohort,
         policy=policy,
@@ -258,7 +288,7 @@ def load_snapshot(
         reports=reports,
         allowances=allowances,
         recent_reviews=recent_reviews,
-        existing=existing,
+        existing=dict(existing),
     )
 
 
@@ -408,15 +438,7 @@ def _channels(snapshot: Snapshot, due: _Due, period: Period | None) -> list[str]
 def _planned_for(
     snapshot: Snapshot, due: _Due, now: datetime.datetime, until: datetime.datetime
 ) -> Iterable[Planned]:
-    policy = snapshot.policy
     periods = {p.pk: p for p in snapshot.periods}
-    fired = sorted(login for login, fires_at in due.members if fires_at <= now)
-    if fired:
-        fires_at = min(f for _, f in due.members if f <= now)
-        about = fired
-    else:
-        fires_at = min(f for _, f in due.members)
-        about = sorted(login for login, _ in due.members)
     for channel in _channels(snapshot, due, periods.get(due.period_id)):
         # Email follows the recipient's clock; a message in the cohort's shared
         # chat or issue follows the cohort's.
@@ -425,39 +447,75 @@ def _planned_for(
             if channel == Channel.EMAIL
             else snapshot.cohort.tzinfo
         )
-        report_id = due.report_id
-        existing = snapshot.existing.get(
-            (due.recipient_id, due.kind, channel, None if report_id else due.period_id, report_id)
+        period_key = None if due.report_id else due.period_id
+        rows = snapshot.existing.get(
+            (due.recipient_id, due.kind, channel, period_key, due.report_id), []
         )
-        if fired:
-            if existing == Notification.Status.FAILED:
-                status = Status.FAILED
-            elif existing is not None:
-                status = Status.ALREADY_SENT
-            elif in_quiet_hours(now, policy, tz):
-                status = Status.DEFERRED
-            else:
-                status = Status.WOULD_SEND
-            send_at = after_quiet_hours(now, policy, tz)
-        else:
-            if existing is not None:
-                continue
-            status = Status.SCHEDULED
-            send_at = after_quiet_hours(fires_at, policy, tz)
-        if send_at > until and status == Status.SCHEDULED:
-            continue
-        yield Planned(
+        yield from _planned_on_channel(snapshot, due, channel, tz, rows, now, until)
+
+
+def _planned_on_channel(
+    snapshot: Snapshot,
+    due: _Due,
+    channel: str,
+    tz: datetime.tzinfo,
+    rows: list[tuple[str, tuple[str, ...]]],
+    now: datetime.datetime,
+    until: datetime.datetime,
+) -> Iterable[Planned]:
+    """The messages of one due reminder on one channel: those already recorded
+    (already_sent or failed), one for the students whose time has come and no
+    message named yet, and (with a horizon) those still to come."""
+    policy = snapshot.policy
+
+    def planned(about: list[str], fires_at, send_at, status: str) -> Planned:
+        return Planned(
             recipient_id=due.recipient_id,
             kind=due.kind,
             channel=channel,
             period_id=due.period_id,
             period_number=due.period_number,
-            report_id=report_id,
-            about=tuple(about),
+            report_id=due.report_id,
+            about=tuple(sorted(about)),
             fires_at=fires_at,
             send_at=send_at,
             status=status,
         )
+
+    if due.kind in GROUPED_KINDS:
+        covered = {login: status for status, about in rows for login in about}
+    elif rows:  # one row covers the whole reminder
+        covered = {login: rows[0][0] for login, _ in due.members}
+    else:
+        covered = {}
+    fired = [(login, f) for login, f in due.members if f <= now]
+    told: dict[str, list[tuple[str, datetime.datetime]]] = defaultdict(list)
+    for login, fires_at in fired:
+        if login in covered:
+            failed = covered[login] == Notification.Status.FAILED
+            told[Status.FAILED if failed else Status.ALREADY_SENT].append((login, fires_at))
+    for status, members in sorted(told.items()):
+        fires_at = min(f for _, f in members)
+        send_at = after_quiet_hours(now, policy, tz)
+        yield planned([login for login, _ in members], fires_at, send_at, status)
+
+    untold = [(login, f) for login, f in fired if login not in covered]
+    if untold:
+        status = Status.DEFERRED if in_quiet_hours(now, policy, tz) else Status.WOULD_SEND
+        fires_at = min(f for _, f in untold)
+        yield planned(
+            [login for login, _ in untold], fires_at, after_quiet_hours(now, policy, tz), status
+        )
+
+    # Students whose time is still to come, grouped by when a pass will send them.
+    coming: dict[datetime.datetime, list[tuple[str, datetime.datetime]]] = defaultdict(list)
+    for login, fires_at in due.members:
+        if fires_at > now and login not in covered:
+            coming[after_quiet_hours(fires_at, policy, tz)].append((login, fires_at))
+    for send_at, members in sorted(coming.items()):
+        if send_at <= until:
+            fires_at = min(f for _, f in members)
+            yield planned([login for login, _ in members], fires_at, send_at, Status.SCHEDULED)
 
 
 @dataclass
@@ -482,22 +540,30 @@ def record(snapshot: Snapshot, items: Iterable[Planned]) -> list[int]:
     items = list(items)
     if not items:
         return []
-    Notification.objects.bulk_create(
-        [
-            Notification(
-                recipient_id=item.recipient_id,
-                cohort=snapshot.cohort,
-                kind=item.kind,
-                channel=item.channel,
-                period_id=None if item.report_id else item.period_id,
-                report_id=item.report_id,
-                about=list(item.about),
-            )
-            for item in items
-        ],
-        ignore_conflicts=True,
-        batch_size=1000,
-    )
+    with transaction.atomic():
+        # Passes of one cohort record one after the other, so a pass planned on
+        # a snapshot taken before another pass committed does not name a student
+        # that pass named already (their sets of students may differ when a
+        # student's time came in between, and then no unique key would collide).
+        ReminderPolicy.objects.select_for_update().filter(pk=snapshot.policy.pk).first()
+        items = _not_yet_named(snapshot, items)
+        Notification.objects.bulk_create(
+            [
+                Notification(
+                    recipient_id=item.recipient_id,
+                    cohort=snapshot.cohort,
+                    kind=item.kind,
+                    channel=item.channel,
+                    period_id=None if item.report_id else item.period_id,
+                    report_id=item.report_id,
+                    about=list(item.about),
+                    fingerprint=item.fingerprint,
+                )
+                for item in items
+            ],
+            ignore_conflicts=True,
+            batch_size=1000,
+        )
     wanted = {item.key for item in items}
     period_ids = {item.period_id for item in items if not item.report_id}
     report_ids = {item.report_id for item in items if item.report_id}
@@ -506,9 +572,36 @@ def record(snapshot: Snapshot, items: Iterable[Planned]) -> list[int]:
             cohort=snapshot.cohort, status=Notification.Status.PENDING, claimed_at__isnull=True
         )
         .filter(Q(period_id__in=period_ids, report__isnull=True) | Q(report_id__in=report_ids))
-        .values_list("pk", "recipient_id", "kind", "channel", "period_id", "report_id")
+        .values_list(
+            "pk", "recipient_id", "kind", "channel", "period_id", "report_id", "fingerprint"
+        )
     )
     return [pk for pk, *key in rows if tuple(key) in wanted]
+
+
+def _not_yet_named(snapshot: Snapshot, items: list[Planned]) -> list[Planned]:
+    """The items with the students already named by a grouped row of the same
+    recipient, kind, channel and period left out (as they are now in the database)."""
+    grouped = [item for item in items if item.kind in GROUPED_KINDS]
+    if not grouped:
+        return items
+    named: dict[tuple, set[str]] = defaultdict(set)
+    for *key, about in Notification.objects.filter(
+        cohort=snapshot.cohort,
+        kind__in=GROUPED_KINDS,
+        period_id__in={item.period_id for item in grouped},
+    ).values_list("recipient_id", "kind", "channel", "period_id", "about"):
+        named[tuple(key)].update(about)
+    kept = []
+    for item in items:
+        if item.kind in GROUPED_KINDS:
+            already = named[(item.recipient_id, item.kind, item.channel, item.period_id)]
+            about = tuple(login for login in item.about if login not in already)
+            if not about:
+                continue
+            item = dataclasses.replace(item, about=about)
+        kept.append(item)
+    return kept
 
 
 def run_pass(
@@ -539,7 +632,7 @@ def run_pass(
     if statuses is None:
         return result  # queued: the outcome is the tasks' to record
     for pk, *key in Notification.objects.filter(pk__in=statuses).values_list(
-        "pk", "recipient_id", "kind", "channel", "period_id", "report_id"
+        "pk", "recipient_id", "kind", "channel", "period_id", "report_id", "fingerprint"
     ):
         # A failed attempt that will be retried still failed on this pass.
         sent = statuses[pk] == Notification.Status.SENT

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import logging
+from functools import partial
 
 from celery import shared_task
 from django.db import IntegrityError, transaction
@@ -19,7 +20,7 @@ from reports.github.publish import (
 from reports.github.sync import run_sync, sync_lock
 from reports.github.webhooks import process_delivery
 from reports.models import Notification, WebhookDelivery
-from reports.notify import backoff, deliver
+from reports.notify import backoff, chunks, deliver
 from reports.periods import ensure_periods
 from reports.reminders import run_pass
 
@@ -113,8 +114,10 @@ def send_reminders() -> None:
 
 def _enqueue(notification_ids: list[int]) -> None:
     # After commit: a worker must not look for rows this transaction has not
-    # yet made visible (and must not send rows a rollback would undo).
-    transaction.on_commit(lambda: send_notifications.delay(notification_ids))
+    # yet made visible (and must not send rows a rollback would undo). Bounded
+    # chunks, so one task never holds a long queue of sends.
+    for chunk in chunks(notification_ids):
+        transaction.on_commit(partial(send_notifications.delay, chunk))
 
 
 @shared_task(ignore_result=True)

@@ -139,3 +139,131 @@ def test_the_ta_edits_their_policy(camp, client):
         client.get(reverse("admin:reports_reminderpolicy_change", args=[other.pk])).status_code
         == 302
     )
+
+
+SLACK_URL = "https://hooks.slack.com/services/T000/B000/tokentokentoken"
+SECRET = "SECverysecret"
+
+
+def policy_form(policy, **changes) -> dict:
+    """The change form's fields as the browser posts them (write-only ones empty)."""
+    data = {
+        "enabled": "on",
+        "due_soon": "on",
+        "due_soon_hours": policy.due_soon_hours,
+        "overdue": "on",
+        "review_posted": "on",
+        "mentor_escalation": "on",
+        "mentor_escalation_hours": policy.mentor_escalation_hours,
+        "ta_escalation": "on",
+        "ta_escalation_hours": policy.ta_escalation_hours,
+        "review_pending": "on",
+        "review_pending_hours": policy.review_pending_hours,
+        "review_escalation": "on",
+        "review_escalation_hours": policy.review_escalation_hours,
+        "quiet_start": "22:00",
+        "quiet_end": "08:00",
+        "chat_provider": policy.chat_provider,
+        "chat_webhook_url": "",
+        "chat_secret": "",
+    }
+    data.update(changes)
+    return {key: value for key, value in data.items() if value is not None}
+
+
+@pytest.fixture
+def chat_policy(camp):
+    policy = policy_for(camp.cohort)
+    policy.chat_provider = "slack"
+    policy.chat_webhook_url = SLACK_URL
+    policy.chat_secret = SECRET
+    policy.save()
+    return policy
+
+
+def change_url(policy) -> str:
+    return reverse("admin:reports_reminderpolicy_change", args=[policy.pk])
+
+
+def test_the_webhook_and_secret_are_never_shown(camp, client, chat_policy):
+    signed_in(client, camp.ta)
+    response = client.get(change_url(chat_policy))
+    assert response.status_code == 200
+    assert b"tokentokentoken" not in response.content
+    assert SECRET.encode() not in response.content
+    assert b"hooks.slack.com/services" not in response.content
+    assert response.context["adminform"].form.initial.get("chat_webhook_url") is None
+    assert b'alt="True"' in response.content  # set, as the "set" columns say
+
+
+def test_blank_keeps_the_webhook_and_secret(camp, client, chat_policy):
+    signed_in(client, camp.ta)
+    response = client.post(change_url(chat_policy), policy_form(chat_policy, due_soon_hours=24))
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    chat_policy.refresh_from_db()
+    assert (chat_policy.due_soon_hours, chat_policy.chat_webhook_url, chat_policy.chat_secret) == (
+        24,
+        SLACK_URL,
+        SECRET,
+    )
+
+
+def test_checkboxes_remove_the_webhook_and_secret(camp, client, chat_policy):
+    signed_in(client, camp.ta)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    data = policy_form(chat_policy, clear_chat_secret="on")
+    assert client.post(change_url(chat_policy), data).status_code == 302
+    chat_policy.refresh_from_db()
+    assert (chat_policy.chat_webhook_url, chat_policy.chat_secret) == (SLACK_URL, "")
+    # The URL cannot go while a provider needs it; with the provider, it can.
+    data = policy_form(chat_policy, clear_chat_webhook_url="on")
+    response = client.post(change_url(chat_policy), data)
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors["chat_webhook_url"] == [
+        "A chat provider needs a webhook URL."
+    ]
+    data = policy_form(chat_policy, chat_provider="", clear_chat_webhook_url="on")
+    assert client.post(change_url(chat_policy), data).status_code == 302
+    chat_policy.refresh_from_db()
+    assert (chat_policy.chat_provider, chat_policy.chat_webhook_url) == ("", "")
+
+
+@pytest.mark.parametrize(
+    ("provider", "url"),
+    [
+        ("slack", "http://hooks.slack.com/services/T/B/X"),
+        ("slack", "https://169.254.169.254/latest/meta-data"),
+        ("slack", "https://127.0.0.1:6379/"),
+        ("feishu", "https://hooks.slack.com/services/T/B/X"),
+        ("dingtalk", "https://oapi.dingtalk.com.example.org/robot/send"),
+    ],
+)
+def test_a_webhook_elsewhere_is_refused_with_a_clear_error(
+    camp, client, chat_policy, provider, url
+):
+    signed_in(client, camp.ta)
+    data = policy_form(chat_policy, chat_provider=provider, chat_webhook_url=url)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    response = client.post(change_url(chat_policy), data)
+    assert response.status_code == 200
+    (error,) = response.context["adminform"].form.errors["chat_webhook_url"]
+    assert error.startswith("Enter the https address of a") and "bot webhook, on" in error
+    chat_policy.refresh_from_db()
+    assert (chat_policy.chat_provider, chat_policy.chat_webhook_url) == ("slack", SLACK_URL)
+
+
+def test_a_new_webhook_on_the_providers_host_is_saved(camp, client, chat_policy, settings):
+    signed_in(client, camp.ta)
+    feishu = "https://open.feishu.cn/open-apis/bot/v2/hook/abc"
+    data = policy_form(chat_policy, chat_provider="feishu", chat_webhook_url=feishu)
+    assert client.post(change_url(chat_policy), data).status_code == 302
+    chat_policy.refresh_from_db()
+    assert (chat_policy.chat_provider, chat_policy.chat_webhook_url) == ("feishu", feishu)
+    # A local server only when the setting names its host.
+    local = "http://127.0.0.1:9000/hook"
+    data = policy_form(chat_policy, chat_webhook_url=local)
+    assert client.post(change_url(chat_policy), data).status_code == 200
+    settings.CHAT_WEBHOOK_EXTRA_HOSTS = ["127.0.0.1"]
+    assert client.post(change_url(chat_policy), data).status_code == 302
+    chat_policy.refresh_from_db()
+    assert chat_policy.chat_webhook_url == local

@@ -16,7 +16,13 @@ from django.core.management import call_command
 
 from reports.models import Notification, ReminderPolicy
 from reports.notify import DeliveryError
-from reports.notify.chat import build_request, check_response, dingtalk_sign, feishu_sign
+from reports.notify.chat import (
+    build_request,
+    check_response,
+    dingtalk_sign,
+    feishu_sign,
+    webhook_url_allowed,
+)
 from reports.reminders import policy_for
 from tests.fakes.chat import serve
 
@@ -29,6 +35,12 @@ FEISHU_SIGN = "Ft+qYTEDn5k+lg7S3/coAdDfdz2++cacMos0MsuloAY="
 DINGTALK_SIGN = "eRcUocvQOV8lSpRR+qF8WTvhZMZk+ubVf0mjv3dBI1U="
 SHANGHAI = datetime.timezone(datetime.timedelta(hours=8))
 MORNING_AFTER = datetime.datetime(2025, 3, 18, 9, 0, tzinfo=SHANGHAI)
+
+
+@pytest.fixture(autouse=True)
+def fake_chat_host(settings):
+    """The fake chat server listens on 127.0.0.1 over http."""
+    settings.CHAT_WEBHOOK_EXTRA_HOSTS = ["127.0.0.1"]
 
 
 def test_signatures_match_the_test_vectors():
@@ -176,3 +188,75 @@ def test_a_misconfigured_webhook_fails_for_good_and_shows_in_the_log(camp):
     failed = Notification.objects.filter(channel="chat")
     assert {n.status for n in failed} == {"failed"}
     assert "sign match fail" in failed[0].error
+
+
+@pytest.mark.parametrize(
+    ("provider", "url", "allowed"),
+    [
+        ("feishu", "https://open.feishu.cn/open-apis/bot/v2/hook/x", True),
+        ("feishu", "https://open.larksuite.com/open-apis/bot/v2/hook/x", True),
+        ("dingtalk", "https://oapi.dingtalk.com/robot/send?access_token=a", True),
+        ("wecom", "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=k", True),
+        ("slack", "https://hooks.slack.com/services/T/B/X", True),
+        ("feishu", "http://open.feishu.cn/open-apis/bot/v2/hook/x", False),
+        ("feishu", "https://open.feishu.cn:8443/hook", False),
+        ("feishu", "https://open.feishu.cn@169.254.169.254/latest", False),
+        ("feishu", "https://open.feishu.cn.evil.example/hook", False),
+        ("slack", "https://oapi.dingtalk.com/robot/send", False),
+        ("slack", "https://127.0.0.1/hook", False),
+        ("slack", "https://[::1/hook", False),
+        ("", "https://hooks.slack.com/services/T/B/X", False),
+    ],
+)
+def test_webhook_urls_must_be_on_the_providers_hosts(settings, provider, url, allowed):
+    settings.CHAT_WEBHOOK_EXTRA_HOSTS = []
+    assert webhook_url_allowed(provider, url) is allowed
+
+
+def test_extra_hosts_come_from_the_setting_only(settings):
+    settings.CHAT_WEBHOOK_EXTRA_HOSTS = []
+    assert not webhook_url_allowed("slack", "http://127.0.0.1:8080/hook")
+    settings.CHAT_WEBHOOK_EXTRA_HOSTS = ["127.0.0.1"]
+    assert webhook_url_allowed("slack", "http://127.0.0.1:8080/hook")
+    assert not webhook_url_allowed("slack", "ftp://127.0.0.1/hook")
+
+
+def test_a_webhook_elsewhere_is_never_called(camp, settings):
+    policy = policy_for(camp.cohort)
+    with serve() as chat:
+        policy.chat_provider = ReminderPolicy.ChatProvider.SLACK
+        policy.chat_webhook_url = chat.url
+        policy.save()
+        settings.CHAT_WEBHOOK_EXTRA_HOSTS = []
+        rows = run(MORNING_AFTER)
+    assert {r["status"] for r in rows} == {"failed"}
+    assert chat.received == []
+    failed = Notification.objects.filter(channel="chat")
+    assert {n.status for n in failed} == {"failed"}
+    assert "not on the provider's hosts" in failed[0].error
+
+
+@pytest.mark.parametrize("status", [400, 503])
+def test_the_answer_of_a_failed_call_is_not_stored(camp, status):
+    policy = policy_for(camp.cohort)
+    with serve() as chat:
+        chat.failures = 1
+        chat.failure_status = status
+        chat.failure_body = {"metadata": "instance-secret-token", "detail": "x" * 500}
+        policy.chat_provider = ReminderPolicy.ChatProvider.SLACK
+        policy.chat_webhook_url = chat.url
+        policy.save()
+        run(MORNING_AFTER)
+    error = Notification.objects.filter(channel="chat").first().error
+    assert error.startswith("Chat webhook")
+    assert f"HTTP {status}" in error
+    assert "instance-secret-token" not in error and "xxx" not in error
+
+
+def test_a_providers_error_reason_is_kept_short():
+    with pytest.raises(DeliveryError) as error:
+        check_response(httpx.Response(200, json={"code": 19021, "msg": "bad\n" + "y" * 5000}))
+    assert len(str(error.value)) < 150 and "\n" not in str(error.value)
+    with pytest.raises(DeliveryError) as error:
+        check_response(httpx.Response(404, text="<html>internal page</html>"))
+    assert str(error.value) == "Chat webhook refused the message: HTTP 404 Not Found"

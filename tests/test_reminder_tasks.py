@@ -18,7 +18,16 @@ from django_celery_beat.models import PeriodicTask
 from camp.celery import app
 from reports import tasks
 from reports.models import Notification
-from reports.notify import CLAIM_TIMEOUT, MAX_ATTEMPTS, DeliveryError, claim, deliver, retry_due
+from reports.notify import (
+    CLAIM_TIMEOUT,
+    MAX_ATTEMPTS,
+    DeliveryError,
+    chunks,
+    claim,
+    deliver,
+    retry_due,
+)
+from reports.notify import email as email_channel
 from reports.reminders import policy_for
 
 SHANGHAI = datetime.timezone(datetime.timedelta(hours=8))
@@ -176,3 +185,80 @@ def test_a_row_whose_worker_kept_dying_is_given_up(camp):
     assert sorted(retry_due(camp.cohort.pk)) == others
     row.refresh_from_db()
     assert row.status == "failed" and "given up" in row.error
+
+
+def test_rows_still_waiting_are_not_claimed_while_a_slow_send_runs(camp, monkeypatch):
+    """Issue 8 review: each send takes most of a claim's lifetime (a slow SMTP
+    server); meanwhile another pass looks for stale claims. Rows the first
+    worker has not reached yet must not be claimed by it, or both send them."""
+    ids = [r.pk for r in overdue_rows(camp)]
+    sent: list[str] = []
+    real_send = email_channel.send
+
+    with time_machine.travel(MORNING_AFTER, tick=False) as clock:
+
+        def slow_send(notification):
+            sent.append(notification.recipient.username)
+            clock.shift(CLAIM_TIMEOUT * 0.6)
+            if len(sent) == 2:
+                # While the second message is still on its way, the next pass runs.
+                deliver(retry_due(camp.cohort.pk))
+            real_send(notification)
+
+        monkeypatch.setattr("reports.notify.email.send", slow_send)
+        deliver(ids)
+    assert sorted(sent) == ["alice", "bob", "carol"]
+    assert sorted(m.to[0] for m in mail.outbox) == [
+        "alice@example.org",
+        "bob@example.org",
+        "carol@example.org",
+    ]
+    assert set(Notification.objects.values_list("status", "attempts")) == {("sent", 1)}
+
+
+def test_a_pass_enqueues_bounded_chunks_and_keeps_a_chat_message_whole(
+    camp, django_capture_on_commit_callbacks
+):
+    rows = overdue_rows(camp)
+    many = [
+        Notification.objects.create(
+            recipient=camp.alice,
+            cohort=camp.cohort,
+            kind=Notification.Kind.OVERDUE,
+            channel=Notification.Channel.EMAIL,
+            period=camp.period(n),
+        )
+        for n in range(2, 10)
+    ]
+    chat = [
+        Notification.objects.create(
+            recipient=student,
+            cohort=camp.cohort,
+            kind=Notification.Kind.OVERDUE,
+            channel=Notification.Channel.CHAT,
+            period=camp.period(1),
+        )
+        for student in [camp.alice, camp.bob, camp.carol]
+    ]
+    ids = [r.pk for r in rows + many + chat]
+    assert len(ids) == 14
+    packed = chunks(ids, size=4)
+    assert sorted(pk for chunk in packed for pk in chunk) == sorted(ids)
+    assert all(len(chunk) <= 4 for chunk in packed)
+    assert [c for c in packed if set(c) & {n.pk for n in chat}] == [[n.pk for n in chat]]
+    with (
+        mock.patch.object(tasks.send_notifications, "delay") as delay,
+        mock.patch("reports.tasks.chunks", lambda ids: chunks(ids, size=4)),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        tasks._enqueue(ids)
+    assert [call.args[0] for call in delay.call_args_list] == packed
+
+
+def test_a_claim_outlasts_any_single_send(settings):
+    from reports.github.client import DEFAULT_TIMEOUT
+    from reports.notify.chat import TIMEOUT as CHAT_TIMEOUT
+
+    one_send = datetime.timedelta(seconds=max(settings.EMAIL_TIMEOUT, CHAT_TIMEOUT))
+    assert 10 * one_send <= CLAIM_TIMEOUT
+    assert 10 * datetime.timedelta(seconds=DEFAULT_TIMEOUT.read) <= CLAIM_TIMEOUT

@@ -284,3 +284,109 @@ def test_a_notification_exists_once_per_key(camp):
     with pytest.raises(IntegrityError), transaction.atomic():
         create()
     assert Notification.objects.count() == 3
+
+
+def test_a_student_whose_time_comes_later_gets_a_follow_up(english):
+    """Issue 8 review: bob's extension moves his escalation after alice's; the
+    mentors' and the TA's later passes must still name him, once."""
+    camp = english
+    AllowanceFactory(
+        student=camp.bob,
+        period=camp.period(1),
+        kind=Allowance.Kind.EXTENSION,
+        extended_due_at=at("2025-03-20T23:59"),
+        reason="exam week",
+    )
+    rows = new(run("2025-03-20T09:00"))
+    assert ("mentor-a", "mentor_escalation", "email", ("alice",), "sent") in summary(rows)
+    assert not [r for r in rows if "bob" in r["about"] and r["kind"] == "mentor_escalation"]
+
+    rows = run("2025-03-23T09:00")
+    escalations = {
+        (r["recipient"], tuple(r["about"]), r["status"])
+        for r in rows
+        if r["kind"] == "mentor_escalation"
+    }
+    assert escalations == {
+        ("mentor-a", ("alice",), "already_sent"),
+        ("mentor-a", ("bob",), "sent"),
+        ("mentor-b", ("carol",), "already_sent"),
+        ("mentor-b", ("bob",), "sent"),
+    }
+    to_mentor_a = [m for m in mail.outbox if m.to == ["mentor_a@example.org"]]
+    assert len(to_mentor_a) == 2
+    assert "Bob (@bob)" in to_mentor_a[1].body and "Alice (@alice)" not in to_mentor_a[1].body
+
+    # The TA's digest: alice and carol at +120 h, bob at his own +120 h.
+    run("2025-03-22T09:00")
+    run("2025-03-25T09:00")
+    assert [r["about"] for r in new(run("2025-03-26T09:00")) if r["kind"] == "ta_escalation"] == [
+        ["bob"]
+    ]
+    digests = [m for m in mail.outbox if m.to == ["ta@example.org"]]
+    assert len(digests) == 2
+    # Later passes name nobody again.
+    assert not new(run("2025-03-27T09:00"))
+    sent = Notification.objects.filter(kind__in=["mentor_escalation", "ta_escalation"])
+    named = [(n.recipient_id, n.kind, login) for n in sent for login in n.about]
+    # mentor-a: alice, bob; mentor-b: carol, bob; the TA: alice, carol, bob.
+    assert len(named) == len(set(named)) == 2 + 2 + 3
+
+
+def test_a_late_submission_gets_its_own_review_reminder(english):
+    camp = english
+    ReportFactory(student=camp.alice, period=camp.period(1), submitted_at=at("2025-03-17T10:00"))
+    bob_report = ReportFactory(
+        student=camp.bob, period=camp.period(1), submitted_at=at("2025-03-19T10:00")
+    )
+    assert ("mentor-a", "review_pending", "email", ("alice",), "sent") in summary(
+        run("2025-03-20T11:00")
+    )
+    rows = run("2025-03-22T11:00")
+    pending = {(r["recipient"], tuple(r["about"]), r["status"]) for r in rows}
+    assert ("mentor-a", ("alice",), "already_sent") in pending
+    assert ("mentor-a", ("bob",), "sent") in pending
+    assert bob_report.notifications.count() == 0  # grouped per period, not per report
+
+
+def test_the_preview_does_not_call_a_newly_due_student_already_sent(english):
+    camp = english
+    AllowanceFactory(
+        student=camp.bob,
+        period=camp.period(1),
+        kind=Allowance.Kind.EXTENSION,
+        extended_due_at=at("2025-03-20T23:59"),
+        reason="exam week",
+    )
+    run("2025-03-20T09:00")
+    now = at("2025-03-23T09:00")
+    items = plan(load_snapshot(camp.cohort, now), now)
+    mentor_a = [
+        (i.about, i.status)
+        for i in items
+        if i.recipient_id == camp.mentor_a.pk and i.kind == "mentor_escalation"
+    ]
+    assert sorted(mentor_a) == [(("alice",), "already_sent"), (("bob",), "would_send")]
+
+
+def test_two_passes_recording_at_once_name_each_student_once(english):
+    """A pass planned before a concurrent pass committed (its snapshot is stale)
+    names only the students that pass did not."""
+    from reports.reminders import record
+
+    camp = english
+    AllowanceFactory(
+        student=camp.bob,
+        period=camp.period(1),
+        kind=Allowance.Kind.EXTENSION,
+        extended_due_at=at("2025-03-20T23:59"),
+        reason="exam week",
+    )
+    early, late = at("2025-03-20T09:00"), at("2025-03-23T09:00")
+    stale = load_snapshot(camp.cohort, late)
+    late_items = [i for i in plan(stale, late) if i.status == "would_send"]
+    early_snapshot = load_snapshot(camp.cohort, early)
+    record(early_snapshot, [i for i in plan(early_snapshot, early) if i.status == "would_send"])
+    record(stale, late_items)
+    rows = Notification.objects.filter(recipient=camp.mentor_a, kind="mentor_escalation")
+    assert sorted(tuple(n.about) for n in rows) == [("alice",), ("bob",)]

@@ -4,6 +4,13 @@ Every send is claimed with a conditional UPDATE first (the pattern of
 healthchecks' sendalerts): only the worker whose UPDATE matched the row sends
 it, so two workers, a rerun or a redelivered task never send twice.
 
+Each message is claimed right before it is sent, not all of a task's rows at
+once: otherwise a slow send (a hung SMTP server) would let the claims of the
+rows still waiting go stale, and the next pass would claim and send those too
+while this worker later sends them again. Sends are bounded (EMAIL_TIMEOUT,
+the chat and GitHub clients' timeouts) far below CLAIM_TIMEOUT, and a task
+gets at most SEND_CHUNK rows (`chunks`).
+
 Delivery is at-least-once, not exactly-once: if a worker dies between the
 claim and marking the row sent, the claim goes stale after CLAIM_TIMEOUT and
 the next pass (`retry_due`) claims and sends it again. A crash after the
@@ -19,6 +26,7 @@ import uuid
 from collections import defaultdict
 from collections.abc import Iterable
 
+from django.conf import settings
 from django.db.models import F, Q
 from django.utils import timezone
 
@@ -26,7 +34,13 @@ from reports.models import Notification
 
 logger = logging.getLogger(__name__)
 
-CLAIM_TIMEOUT = datetime.timedelta(minutes=10)
+# One send blocks for at most a few socket timeouts (SMTP: connect, TLS, login,
+# data); a claim lasts far longer, so it goes stale only when its worker died.
+CLAIM_TIMEOUT = max(
+    datetime.timedelta(minutes=10), 10 * datetime.timedelta(seconds=settings.EMAIL_TIMEOUT)
+)
+# Rows per send task (a chat message or GitHub comment naming more stays whole).
+SEND_CHUNK = 20
 MAX_ATTEMPTS = 5
 
 
@@ -138,12 +152,33 @@ def _send(batch: list[Notification]) -> None:
         github.send(batch)
 
 
+def chunks(ids: Iterable[int], size: int = SEND_CHUNK) -> list[list[int]]:
+    """The rows split for send tasks of about `size` rows each, keeping each
+    message's rows (a chat message, a GitHub comment) in one task."""
+    rows = Notification.objects.filter(pk__in=list(ids)).only("pk", "channel", "cohort", "period")
+    packed: list[list[int]] = []
+    for batch in _batches(list(rows.order_by("pk"))):
+        pks = [n.pk for n in batch]
+        if packed and len(packed[-1]) + len(pks) <= size:
+            packed[-1].extend(pks)
+        else:
+            packed.append(pks)
+    return packed
+
+
 def deliver(ids: Iterable[int]) -> dict[int, str]:
-    """Claim and send the given rows; returns each handled row's outcome:
-    "sent", "failed" (given up) or "pending" (failed, will be retried)."""
-    now = timezone.now()
+    """Claim and send the given rows, each message claimed just before it is
+    sent; returns each handled row's outcome: "sent", "failed" (given up) or
+    "pending" (failed, will be retried)."""
     outcome: dict[int, str] = {}
-    for batch in _batches(claim(ids, now)):
+    waiting = list(
+        Notification.objects.filter(_claimable(timezone.now()), pk__in=list(ids)).order_by("pk")
+    )
+    for planned in _batches(waiting):
+        # Rows another worker took meanwhile are not in the claimed batch.
+        batch = claim([n.pk for n in planned], timezone.now())
+        if not batch:
+            continue
         try:
             _send(batch)
         except DeliveryError as error:

@@ -2,8 +2,9 @@
 notification (what went out, what waits, what failed and why) with a resend
 action. TAs see their own cohorts only."""
 
+from django import forms
 from django.contrib import admin, messages
-from django.db import models, transaction
+from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.text import Truncator
@@ -14,6 +15,7 @@ from camp.models import Cohort, Role
 from reports.access import cohorts_where
 from reports.models import Notification, ReminderPolicy
 from reports.notify import resend
+from reports.notify.chat import PROVIDER_HOSTS, webhook_url_allowed
 from reports.tasks import send_notifications
 
 
@@ -29,8 +31,89 @@ class OwnCohortFilter(admin.RelatedFieldListFilter):
         return [(cohort.pk, str(cohort)) for cohort in cohorts.order_by("slug")]
 
 
+class ReminderPolicyForm(forms.ModelForm):
+    """The webhook URL (it holds the bot's token) and the signing secret are
+    write-only: never rendered back, blank keeps the stored value, a checkbox
+    removes it. The URL must be https on the provider's own hosts."""
+
+    chat_webhook_url = forms.URLField(
+        label=_("chat webhook URL"),
+        required=False,
+        max_length=500,
+        assume_scheme="https",
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+        help_text=_("Leave blank to keep the current URL; it is never shown again."),
+    )
+    clear_chat_webhook_url = forms.BooleanField(label=_("Remove the webhook URL"), required=False)
+    chat_secret = forms.CharField(
+        label=_("chat signing secret"),
+        required=False,
+        max_length=200,
+        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "off"}),
+        help_text=_(
+            "Feishu/Lark and DingTalk: the secret of a signed webhook. "
+            "Leave blank to keep the current secret."
+        ),
+    )
+    clear_chat_secret = forms.BooleanField(label=_("Remove the signing secret"), required=False)
+
+    class Meta:
+        model = ReminderPolicy
+        fields = [
+            "cohort",
+            "enabled",
+            "due_soon",
+            "due_soon_hours",
+            "overdue",
+            "review_posted",
+            "mentor_escalation",
+            "mentor_escalation_hours",
+            "ta_escalation",
+            "ta_escalation_hours",
+            "review_pending",
+            "review_pending_hours",
+            "review_escalation",
+            "review_escalation_hours",
+            "quiet_start",
+            "quiet_end",
+            "chat_provider",
+            "chat_webhook_url",
+            "chat_secret",
+            "github_comments",
+        ]
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        for name in ("chat_webhook_url", "chat_secret"):
+            self.initial.pop(name, None)
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        # The stored values: the instance is updated from the form only after clean().
+        for name in ("chat_webhook_url", "chat_secret"):
+            if self.cleaned_data.get(f"clear_{name}"):
+                cleaned[name] = ""
+            elif not cleaned.get(name):
+                cleaned[name] = getattr(self.instance, name)
+        provider = cleaned.get("chat_provider")
+        url = cleaned.get("chat_webhook_url", "")
+        if provider and not url:
+            self.add_error("chat_webhook_url", _("A chat provider needs a webhook URL."))
+        elif provider and not webhook_url_allowed(provider, url):
+            self.add_error(
+                "chat_webhook_url",
+                _("Enter the https address of a %(provider)s bot webhook, on %(hosts)s.")
+                % {
+                    "provider": ReminderPolicy.ChatProvider(provider).label,
+                    "hosts": ", ".join(PROVIDER_HOSTS[provider]),
+                },
+            )
+        return cleaned
+
+
 @admin.register(ReminderPolicy)
 class ReminderPolicyAdmin(admin.ModelAdmin):
+    form = ReminderPolicyForm
     list_display = ["cohort", "enabled", "chat_provider", "github_comments"]
     fieldsets = [
         (None, {"fields": ["cohort", "enabled"]}),
@@ -56,7 +139,18 @@ class ReminderPolicyAdmin(admin.ModelAdmin):
         (_("Quiet hours (recipient's time zone)"), {"fields": ["quiet_start", "quiet_end"]}),
         (
             _("Channels"),
-            {"fields": ["chat_provider", "chat_webhook_url", "chat_secret", "github_comments"]},
+            {
+                "fields": [
+                    "chat_provider",
+                    "webhook_set",
+                    "chat_webhook_url",
+                    "clear_chat_webhook_url",
+                    "secret_set",
+                    "chat_secret",
+                    "clear_chat_secret",
+                    "github_comments",
+                ]
+            },
         ),
     ]
 
@@ -67,12 +161,16 @@ class ReminderPolicyAdmin(admin.ModelAdmin):
         return policies.filter(cohort__in=_ta_cohorts(request))
 
     def get_readonly_fields(self, request: HttpRequest, obj=None) -> list[str]:
-        return ["cohort"] if obj is not None else []
+        shown = ["webhook_set", "secret_set"]
+        return ["cohort", *shown] if obj is not None else shown
 
-    def formfield_for_dbfield(self, db_field, request, **kwargs):
-        if isinstance(db_field, models.URLField):
-            kwargs["assume_scheme"] = "https"  # webhook URLs are https
-        return super().formfield_for_dbfield(db_field, request, **kwargs)
+    @admin.display(description=_("webhook URL set"), boolean=True)
+    def webhook_set(self, obj: ReminderPolicy) -> bool:
+        return bool(obj.chat_webhook_url)
+
+    @admin.display(description=_("signing secret set"), boolean=True)
+    def secret_set(self, obj: ReminderPolicy) -> bool:
+        return bool(obj.chat_secret)
 
 
 @admin.register(Notification)

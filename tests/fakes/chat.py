@@ -21,8 +21,10 @@ class Received:
 class FakeChat:
     url: str = ""
     received: list[Received] = field(default_factory=list)
-    # Answer HTTP 503 to this many requests before answering success.
+    # Answer `failure_status` (with `failure_body`) to this many requests before answering success.
     failures: int = 0
+    failure_status: int = 503
+    failure_body: dict = field(default_factory=lambda: {"error": "unavailable"})
     # What a successful request gets back (each provider has its own shape).
     success: dict = field(default_factory=lambda: {"code": 0, "msg": "success"})
 
@@ -37,7 +39,7 @@ class _Handler(BaseHTTPRequestHandler):
         self.fake.received.append(Received(parts.path, parse_qs(parts.query), body))
         if self.fake.failures > 0:
             self.fake.failures -= 1
-            self._answer(503, {"error": "unavailable"})
+            self._answer(self.fake.failure_status, self.fake.failure_body)
         else:
             self._answer(200, self.fake.success)
 
