@@ -11,7 +11,7 @@ from django.utils.dateparse import parse_datetime
 
 from camp.locks import single_instance
 from camp.models import Cohort
-from reports.github.client import RateLimited
+from reports.github.client import GitHubError, RateLimited
 from reports.github.publish import (
     CannotPublish,
     periods_to_keep_current,
@@ -91,6 +91,10 @@ def publish_cohort_summaries(self, cohort_id: int) -> list[dict]:
                 raise self.retry(eta=exc.retry_at, exc=exc) from exc
             except CannotPublish as exc:
                 logger.info("summary of %s #%s not published: %s", cohort.slug, period.number, exc)
+            except GitHubError as exc:
+                # One period's failure must not keep the others stale; the next
+                # beat run tries it again.
+                logger.warning("summary of %s #%s failed: %s", cohort.slug, period.number, exc)
     return results
 
 

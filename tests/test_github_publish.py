@@ -86,7 +86,7 @@ def test_publish_finds_issue_writes_once(publish_camp, fake_github, capsys):
 
     call_command("publish_summary", "camp", "1", "--json")
     assert json.loads(capsys.readouterr().out)["action"] == "unchanged"
-    assert len(patches(fake_github)) == 1
+    assert [code for *_, code in patches(fake_github)] == [422, 200]
 
 
 def test_dry_run_writes_nothing(publish_camp, fake_github, capsys):
@@ -136,6 +136,17 @@ def test_beat_task_keeps_recent_summaries_current(publish_camp, fake_github):
         again = publish_cohort_summaries.run(publish_camp.cohort.pk)
         assert [r["action"] for r in again] == ["unchanged", "unchanged"]
     assert len(patches(fake_github)) == 2
+
+
+def test_one_periods_failure_does_not_keep_the_others_stale(publish_camp, fake_github):
+    first = fake_github.add_issue(REPO, TITLE)
+    fake_github.add_issue(REPO, "[WeeklyReports] 2025.03.17~2025.03.30 周报汇总")
+    # The first period's issue keeps answering 422 (not retried, not a rate limit).
+    fake_github.fail("PATCH", rf"/issues/{first['number']}$", 422, times=10)
+    with time_machine.travel(datetime.datetime(2025, 3, 20, 12, tzinfo=datetime.UTC), tick=False):
+        results = publish_cohort_summaries.run(publish_camp.cohort.pk)
+    assert [r["action"] for r in results] == ["updated"]
+    assert [code for *_, code in patches(fake_github)] == [422, 200]
 
 
 def posts(fake) -> list:

@@ -50,7 +50,8 @@ def send(batch: list[Notification]) -> None:
     except RateLimited as error:
         raise DeliveryError(str(error), retry_at=error.retry_at) from error
     except GitHubError as error:
-        # No status: GitHub was unreachable. 5xx: still failing after the
-        # client's own retries. Both may pass; any other answer will not.
+        # No status: GitHub was unreachable. 5xx: the client does not repeat a
+        # POST (GitHub may have made the comment anyway), so the next pass tries
+        # again: at-least-once, like every channel. Any other answer will not pass.
         transient = error.status is None or error.status >= 500
         raise DeliveryError(f"GitHub: {error}", permanent=not transient) from error
