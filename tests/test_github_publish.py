@@ -86,7 +86,7 @@ def test_publish_finds_issue_writes_once(publish_camp, fake_github, capsys):
 
     call_command("publish_summary", "camp", "1", "--json")
     assert json.loads(capsys.readouterr().out)["action"] == "unchanged"
-    assert [code for *_, code in patches(fake_github)] == [422, 200]
+    assert len(patches(fake_github)) == 1
 
 
 def test_dry_run_writes_nothing(publish_camp, fake_github, capsys):
