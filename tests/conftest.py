@@ -29,6 +29,18 @@ from tests.factories import (
 )
 
 PASSWORD = "pw"
+# Everyone the shared base creates besides the superuser "admin".
+CAMP_PEOPLE = [
+    "alice",
+    "bob",
+    "carol",
+    "mentor_a",
+    "mentor_b",
+    "ta",
+    "other_ta",
+    "outsider",
+    "stranger",
+]
 
 
 @dataclass
@@ -88,17 +100,7 @@ def build_camp() -> Camp:
     project_b = ProjectFactory(cohort=cohort, title="项目二：文档建设")
     users = {
         name: UserFactory(username=name, display_name=name.replace("_", " ").title())
-        for name in [
-            "alice",
-            "bob",
-            "carol",
-            "mentor_a",
-            "mentor_b",
-            "ta",
-            "other_ta",
-            "outsider",
-            "stranger",
-        ]
+        for name in CAMP_PEOPLE
     }
     users["mentor_a"].github_login = "mentor-a"
     users["mentor_b"].github_login = "mentor-b"

@@ -12,25 +12,14 @@ from django.core.cache import cache
 
 from camp.models import Cohort
 from reports.models import Report, Review, Revision, Source
+from tests.conftest import CAMP_PEOPLE
 from tests.factories import ReportFactory, ReviewFactory
 
 SHANGHAI = zoneinfo.ZoneInfo("Asia/Shanghai")
 # Period 3 of the camp runs 2025-03-31 .. 2025-04-13, due 2025-04-14 23:59 Shanghai.
 IN_PERIOD_3 = datetime.datetime(2025, 4, 10, 12, 0, tzinfo=SHANGHAI)
 
-PEOPLE = [
-    "alice",
-    "bob",
-    "carol",
-    "mentor_a",
-    "mentor_b",
-    "ta",
-    "other_ta",
-    "outsider",
-    "stranger",
-    "admin",
-    "anonymous",
-]
+PEOPLE = [*CAMP_PEOPLE, "admin", "anonymous"]
 STUDENTS = {"alice", "bob", "carol", "outsider"}
 
 
