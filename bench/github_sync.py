@@ -46,7 +46,7 @@ from django.test import Client  # noqa: E402
 from camp.celery import app as celery_app  # noqa: E402
 from camp.models import Cohort, Membership, Role, User  # noqa: E402
 from reports.access import visible_reports  # noqa: E402
-from reports.github.sync import sync_cohort  # noqa: E402
+from reports.github.poll import sync_cohort  # noqa: E402
 from reports.periods import ensure_periods  # noqa: E402
 from tests.fakes.github import FakeGitHub  # noqa: E402
 

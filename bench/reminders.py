@@ -150,7 +150,8 @@ def main() -> None:
     call_command("migrate", verbosity=0)
     from django.db import connection
 
-    from reports.reminders import load_snapshot, plan, policy_for
+    from reports.reminders.planning import load_snapshot, plan
+    from reports.reminders.policy import policy_for
 
     cohort = seed()
     policy_for(cohort)
@@ -185,17 +186,19 @@ def main() -> None:
         from django.db import transaction
         from django.test.utils import override_settings
 
-        from reports.notify import deliver
-        from reports.reminders import run_pass
+        from reports.reminders.delivery import deliver
+        from reports.reminders.recording import note_outcome, run_pass
 
         with (
             override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"),
             transaction.atomic(),
         ):
             mail.outbox = []
-            result = run_pass(cohort, now, deliver=deliver)
+            result = run_pass(cohort, now)
+            note_outcome(result, deliver(result.owed))
             sent = sum(1 for item in result.items if result.status_of(item) == "sent")
-            again = run_pass(cohort, now, deliver=deliver)
+            again = run_pass(cohort, now)
+            note_outcome(again, deliver(again.owed))
             repeated = sum(1 for item in again.items if again.status_of(item) == "sent")
             transaction.set_rollback(True)  # keep the bench data as seeded
         return f"{sent} sent, {len(mail.outbox)} emails; a second pass sent {repeated}"

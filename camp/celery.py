@@ -9,7 +9,9 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "camp.settings")
 
 app = Celery("camp")
 app.config_from_object("django.conf:settings", namespace="CELERY")
+# Each Django app's tasks module, and those of the feature packages of `reports`.
 app.autodiscover_tasks()
+app.autodiscover_tasks(["reports.github", "reports.reminders"])
 
 
 @setup_logging.connect

@@ -7,6 +7,8 @@ Options given on the command line win over these (the tests bind another port).
 
 import os
 
+from camp.logging import logging_config
+
 bind = "0.0.0.0:8000"
 # Sync workers, each one request at a time: size with WEB_CONCURRENCY per container
 # and scale containers for more.
@@ -23,22 +25,8 @@ forwarded_allow_ips = "*"
 # with the request id, in the app's log format.
 accesslog = None
 # Gunicorn's own lines (boot, worker restarts, timeouts) to stdout like the app's.
-logconfig_dict = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {
-        "json": {"()": "camp.logging.JsonFormatter"},
-        "plain": {"()": "camp.logging.PlainFormatter"},
-    },
-    "handlers": {
-        "stdout": {
-            "class": "logging.StreamHandler",
-            "stream": "ext://sys.stdout",
-            "formatter": os.environ.get("LOG_FORMAT", "json"),
-        }
-    },
-    "root": {"level": "INFO", "handlers": ["stdout"]},
-    "loggers": {
-        "gunicorn.error": {"level": "INFO", "handlers": ["stdout"], "propagate": False},
-    },
-}
+logconfig_dict = logging_config(
+    os.environ.get("LOG_FORMAT", "json"),
+    "INFO",
+    loggers={"gunicorn.error": {"level": "INFO", "handlers": ["stdout"], "propagate": False}},
+)

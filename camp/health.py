@@ -9,6 +9,8 @@ from django.core.cache import cache
 from django.db import connection
 from django.utils import timezone
 
+from camp.celery import app
+
 HEARTBEAT_KEY = "camp:worker-heartbeat"
 
 
@@ -27,8 +29,6 @@ def check_database() -> str:
 
 
 def check_broker() -> str:
-    from camp.celery import app
-
     try:
         with app.connection_for_write() as conn:
             conn.ensure_connection(max_retries=1, interval_start=0, timeout=2)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime
 import hashlib
 import secrets
+import zoneinfo
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -91,8 +92,6 @@ def _send_invitation_email(invitation: Invitation, link: str) -> None:
 
 
 def _tz(user: User):
-    import zoneinfo
-
     try:
         return zoneinfo.ZoneInfo(user.timezone)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):

@@ -77,3 +77,27 @@ class PlainFormatter(logging.Formatter):
             if getattr(record, key, None)
         ]
         return f"{line} [{' '.join(ids)}]" if ids else line
+
+
+def logging_config(log_format: str, level: str, loggers: dict[str, dict] | None = None) -> dict:
+    """The one logging setup of web, worker and gunicorn: every record to stdout,
+    with its request or task id, as JSON or plain text."""
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "filters": {"context": {"()": "camp.logging.ContextFilter"}},
+        "formatters": {
+            "json": {"()": "camp.logging.JsonFormatter"},
+            "plain": {"()": "camp.logging.PlainFormatter"},
+        },
+        "handlers": {
+            "stdout": {
+                "class": "logging.StreamHandler",
+                "stream": "ext://sys.stdout",
+                "filters": ["context"],
+                "formatter": log_format,
+            }
+        },
+        "root": {"handlers": ["stdout"], "level": level},
+        "loggers": loggers or {},
+    }

@@ -21,6 +21,7 @@ from django.db import transaction
 
 from camp.models import GITHUB_LOGIN_RE, Cohort, Membership, Mentorship, Project, Role, User
 from camp.roles import sync_staff_access
+from reports.periods import ensure_periods
 
 # A camp runs for months; thousands of periods mean a typo in ends_on or period_days.
 MAX_PERIODS = 200
@@ -328,13 +329,7 @@ def upsert_user(person: Person, result: RosterResult) -> User:
     password if new; name and email from the file when it gives them."""
     user = find_user(person.login)
     if user is None:
-        user = User.objects.create(
-            username=_free_username(person.login),
-            github_login=person.login,
-            display_name=person.name or "",
-            email=person.email or "",
-            password=make_password(None),
-        )
+        user = new_user(person.login, name=person.name or "", email=person.email or "")
         result.count("created", "users")
         return user
     changes = {}
@@ -350,6 +345,19 @@ def upsert_user(person: Person, result: RosterResult) -> User:
     return user
 
 
+def new_user(login: str, *, name: str = "", email: str = "") -> User:
+    """A new user for a GitHub login, without a usable password (they sign in
+    through GitHub or an invitation). The username is the login, or login-2,
+    login-3 ... when someone already has it."""
+    return User.objects.create(
+        username=_free_username(login),
+        github_login=login,
+        display_name=name,
+        email=email,
+        password=make_password(None),
+    )
+
+
 def _free_username(login: str) -> str:
     candidate, n = login, 1
     while User.objects.filter(username__iexact=candidate).exists():
@@ -360,8 +368,6 @@ def _free_username(login: str) -> str:
 
 @transaction.atomic
 def apply_roster(roster: Roster) -> RosterResult:
-    from reports.periods import ensure_periods
-
     data = roster.cohort
     result = RosterResult(cohort=data["slug"])
     cohort_fields = {k: v for k, v in data.items() if k != "slug"}

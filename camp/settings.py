@@ -12,6 +12,8 @@ import environ
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
+from camp.logging import logging_config
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 # Every variable read here is documented in docker/.env.example; a test keeps the two in step.
@@ -120,6 +122,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
             ],
+            # Template tags that live with their feature package.
+            "libraries": {"overview_tags": "reports.overview.templatetags"},
         },
     },
 ]
@@ -211,7 +215,7 @@ EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Camp Reports <noreply@localhost>")
 # Seconds an SMTP connection may block: a hung server must not hold a reminder
-# claim past reports.notify.CLAIM_TIMEOUT.
+# claim past reports.reminders.recording.CLAIM_TIMEOUT.
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
@@ -344,22 +348,6 @@ SPECTACULAR_SETTINGS = {
 LOG_FORMAT = env.str("LOG_FORMAT", default="plain" if DEBUG else "json")
 if LOG_FORMAT not in {"json", "plain"}:
     raise ImproperlyConfigured(f"LOG_FORMAT must be 'json' or 'plain', not {LOG_FORMAT!r}.")
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "filters": {"context": {"()": "camp.logging.ContextFilter"}},
-    "formatters": {
-        "json": {"()": "camp.logging.JsonFormatter"},
-        "plain": {"()": "camp.logging.PlainFormatter"},
-    },
-    "handlers": {
-        "stdout": {
-            "class": "logging.StreamHandler",
-            "stream": "ext://sys.stdout",
-            "filters": ["context"],
-            "formatter": LOG_FORMAT,
-        }
-    },
-    "root": {"handlers": ["stdout"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"axes": {"level": "WARNING"}},
-}
+LOGGING = logging_config(
+    LOG_FORMAT, env.str("LOG_LEVEL", default="INFO"), loggers={"axes": {"level": "WARNING"}}
+)

@@ -19,7 +19,7 @@ from camp.invitations import accept_invitation as accept
 from camp.invitations import usable_invitation
 from camp.models import Membership, Role, User
 from camp.tokens import create_token, revoke_token
-from reports.home import home_cards
+from reports.pages.home import home_cards
 
 NEW_TOKEN_SESSION_KEY = "new_api_token"
 

@@ -1,4 +1,4 @@
-"""Who may see and do what (DESIGN §7), as querysets.
+"""Who may see and do what, as querysets.
 
 Every page, admin view and API endpoint scopes its queryset through these
 functions, so a report that is not yours to see is simply not found (404),
@@ -17,9 +17,17 @@ AnyUser = User | AnonymousUser
 
 
 def cohorts_where(user: AnyUser, *roles: str) -> QuerySet[Cohort]:
+    """Cohorts the user is a member of in one of the roles."""
     if not user.is_authenticated:
         return Cohort.objects.none()
     return Cohort.objects.filter(memberships__user=user, memberships__role__in=roles).distinct()
+
+
+def _assists_cohort(user: User) -> Exists:
+    """The report's cohort is one the user is a TA of (for report querysets)."""
+    return Exists(
+        Membership.objects.filter(user=user, cohort=OuterRef("period__cohort"), role=Role.TA)
+    )
 
 
 def _mentors_student(user: User) -> Exists:
@@ -42,11 +50,8 @@ def visible_reports(user: AnyUser) -> QuerySet[Report]:
         cohort=OuterRef("period__cohort"),
         cohort__report_visibility=Cohort.Visibility.COHORT,
     )
-    ta_cohorts = Membership.objects.filter(
-        user=user, cohort=OuterRef("period__cohort"), role=Role.TA
-    )
     submitted_and_visible = Q(status=Report.Status.SUBMITTED) & (
-        Exists(ta_cohorts) | _mentors_student(user) | Exists(shared_cohorts)
+        _assists_cohort(user) | _mentors_student(user) | Exists(shared_cohorts)
     )
     return reports.filter(Q(student=user) | submitted_and_visible)
 
@@ -58,10 +63,7 @@ def reviewable_reports(user: AnyUser) -> QuerySet[Report]:
         return reports.none()
     if user.is_superuser:
         return reports
-    ta_cohorts = Membership.objects.filter(
-        user=user, cohort=OuterRef("period__cohort"), role=Role.TA
-    )
-    return reports.filter(Exists(ta_cohorts) | _mentors_student(user))
+    return reports.filter(_assists_cohort(user) | _mentors_student(user))
 
 
 def visible_reviews(user: AnyUser) -> QuerySet[Review]:
@@ -91,12 +93,17 @@ def admin_reports(user: AnyUser) -> QuerySet[Report]:
 
 
 def managed_cohorts(user: AnyUser) -> QuerySet[Cohort]:
-    """Cohorts whose periods, excuses and extensions the user manages: a TA's own."""
+    """Cohorts the user manages (roster, periods, allowances, reminders, GitHub
+    settings, the whole overview): a TA's own, every one for the superuser."""
     if not user.is_authenticated or not user.is_active:
         return Cohort.objects.none()
     if user.is_superuser:
         return Cohort.objects.all()
     return cohorts_where(user, Role.TA)
+
+
+def may_manage(user: AnyUser, cohort: Cohort) -> bool:
+    return managed_cohorts(user).filter(pk=cohort.pk).exists()
 
 
 def overview_students(user: AnyUser, cohort: Cohort) -> QuerySet[User] | None:
@@ -105,7 +112,7 @@ def overview_students(user: AnyUser, cohort: Cohort) -> QuerySet[User] | None:
     students = User.objects.filter(memberships__cohort=cohort, memberships__role=Role.STUDENT)
     if not user.is_authenticated or not user.is_active:
         return None
-    if user.is_superuser or cohort.memberships.filter(user=user, role=Role.TA).exists():
+    if may_manage(user, cohort):
         return students
     if cohort.memberships.filter(user=user, role=Role.MENTOR).exists():
         return students.filter(mentored_by__mentor=user, mentored_by__cohort=cohort)

@@ -23,7 +23,6 @@ from django.db.models import (
     QuerySet,
     Subquery,
 )
-from django.db.models.functions import Coalesce
 from django.forms.models import BaseInlineFormSet
 from django.http import HttpRequest
 from django.utils import timezone
@@ -37,8 +36,9 @@ from reports.access import admin_reports, can_review, managed_cohorts, reviewabl
 from reports.github import admin as github_admin  # noqa: F401 (registers the GitHub admin)
 from reports.markdown import render_markdown
 from reports.models import Allowance, Period, Report, Review, Revision
-from reports.notify import admin as notify_admin  # noqa: F401 (registers the reminder admins)
+from reports.reminders import admin as reminders_admin  # noqa: F401 (registers the reminder admins)
 from reports.reviews import MAX_REVIEW_LENGTH, add_review, approve_reports
+from reports.status import effective_due_at_sql, latest_review_verdict_sql
 
 UNREVIEWED = "unreviewed"
 
@@ -65,10 +65,6 @@ def _has_review() -> Exists:
 
 def _queue(reports: QuerySet[Report]) -> QuerySet[Report]:
     """The review queue's columns as annotations: one query for the whole page."""
-    latest_review = Review.objects.filter(report=OuterRef("pk")).order_by("-created_at", "-id")
-    extension = Allowance.objects.filter(
-        student=OuterRef("student"), period=OuterRef("period"), kind=Allowance.Kind.EXTENSION
-    )
     project = Membership.objects.filter(
         user=OuterRef("student"), cohort=OuterRef("period__cohort"), role=Role.STUDENT
     )
@@ -76,11 +72,9 @@ def _queue(reports: QuerySet[Report]) -> QuerySet[Report]:
         reports.select_related("student", "period", "period__cohort")
         .annotate(
             has_review=_has_review(),
-            latest_verdict=Subquery(latest_review.values("verdict")[:1]),
+            latest_verdict=latest_review_verdict_sql(),
             project_title=Subquery(project.values("project__title")[:1]),
-            effective_due_at=Coalesce(
-                Subquery(extension.values("extended_due_at")[:1]), F("period__due_at")
-            ),
+            effective_due_at=effective_due_at_sql(),
         )
         .annotate(
             is_late=ExpressionWrapper(

@@ -3,12 +3,15 @@
 Nobody types a period: the calendar generates them, and whatever date range a
 person wrote (often off by days, sometimes with the wrong year) is matched to
 the period it overlaps most. The matching functions are pure, so every channel
-(web, GitHub comments, files, import) shares them.
+(web, GitHub comments, files, import) shares them. A camp imported from its
+history gets its calendar inferred from the ranges people claimed
+(`infer_periods`).
 """
 
 from __future__ import annotations
 
 import datetime
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Protocol, TypeVar
@@ -216,8 +219,77 @@ def ensure_periods(cohort: Cohort, *, until: datetime.date | None = None) -> int
     return len(missing)
 
 
-def current_period(cohort: Cohort, now: datetime.datetime | None = None) -> Period | None:
+def current_of(periods: Iterable[Period], now: datetime.datetime) -> Period | None:
     """The period a student should be working on now: the earliest one whose due
     time has not passed yet (so a period stays current until its report is due)."""
+    upcoming = [p for p in periods if p.due_at >= now]
+    return min(upcoming, key=lambda p: p.due_at) if upcoming else None
+
+
+def current_period(cohort: Cohort, now: datetime.datetime | None = None) -> Period | None:
+    """current_of in SQL, for one cohort."""
     now = now or timezone.now()
     return cohort.periods.filter(due_at__gte=now).order_by("due_at").first()
+
+
+# ---------------------------------------------------------------- inferring a calendar
+
+# Periods of a camp whose report files claim no dates at all.
+INFERRED_PERIOD_DAYS = 14
+
+
+def infer_periods(
+    ranges: list[tuple[datetime.date, datetime.date]],
+) -> list[tuple[datetime.date, datetime.date]]:
+    """A calendar from the date ranges people claimed.
+
+    Close ranges (overlapping by at least half of the shorter one) are one
+    period; its dates are the most common range among them. Ranges are taken
+    most common first, so a stray long or shifted range joins the period it
+    mostly covers instead of becoming one. Where two periods still overlap,
+    the later one starts the day after the earlier one ends.
+    """
+    remaining = Counter((start, end) for start, end in ranges if start <= end)
+    chosen = []
+    while remaining:
+        seed = max(
+            remaining,
+            key=lambda r: (remaining[r], -days_in(r), -r[0].toordinal()),
+        )
+        chosen.append(seed)
+        for candidate in list(remaining):
+            if _ranges_close(candidate, seed):
+                del remaining[candidate]
+    calendar: list[tuple[datetime.date, datetime.date]] = []
+    for start, end in sorted(chosen):
+        if calendar and start <= calendar[-1][1]:
+            start = calendar[-1][1] + datetime.timedelta(days=1)
+            if start > end:
+                continue
+        calendar.append((start, end))
+    return calendar
+
+
+def days_in(dates: tuple[datetime.date, datetime.date]) -> int:
+    return (dates[1] - dates[0]).days + 1
+
+
+def _ranges_close(
+    a: tuple[datetime.date, datetime.date], b: tuple[datetime.date, datetime.date]
+) -> bool:
+    shared = (min(a[1], b[1]) - max(a[0], b[0])).days + 1
+    return shared > 0 and 2 * shared >= min(days_in(a), days_in(b))
+
+
+def fallback_calendar(
+    first_day: datetime.date, last_day: datetime.date
+) -> list[tuple[datetime.date, datetime.date]]:
+    """Two-week periods from the Monday before the first submission, for a cohort
+    whose files claim no dates at all."""
+    start = first_day - datetime.timedelta(days=first_day.weekday())
+    calendar = []
+    while start <= last_day:
+        end = start + datetime.timedelta(days=INFERRED_PERIOD_DAYS - 1)
+        calendar.append((start, end))
+        start = end + datetime.timedelta(days=1)
+    return calendar

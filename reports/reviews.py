@@ -1,14 +1,16 @@
-"""Mentors' reviews of reports: the one write path for a review, whatever screen
-(admin change page, bulk action) it comes from.
+"""Mentors' reviews of reports: the one write path for a review, whatever door
+(admin change page, bulk action, API) it comes from. Reviews found in a camp's
+history are written by the repository importer, in bulk.
 
 A review is always recorded as the person who is signed in, and only someone
 allowed to review the report (reports.access) may add one. Reviews are an
 append-only record: a mentor who changes their mind posts another review, and
 the latest verdict counts (reports.status.latest_review_verdict).
 
-The student is told about a new review by the reminders issue, which sends a
-"review posted" notification for each Review row from its created_at; nothing
-here sends anything, so a review is notified exactly once, by that loop.
+The student is told about a new review by the reminder pass
+(reports.reminders.planning), which plans a "review posted" notification for
+each Review row from its created_at; nothing here sends anything, so a review
+is notified exactly once, by that loop.
 """
 
 from __future__ import annotations
@@ -17,13 +19,13 @@ from collections.abc import Iterable
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from camp.models import User
 from reports.access import can_review, reviewable_reports
 from reports.models import Report, Review, Source
+from reports.status import latest_review_verdict_sql
 
 MAX_REVIEW_LENGTH = 20_000
 
@@ -75,13 +77,7 @@ def approve_reports(
         )
         already_approved = set(
             Report.objects.filter(pk__in=locked_ids)
-            .annotate(
-                latest_verdict=Subquery(
-                    Review.objects.filter(report=OuterRef("pk"))
-                    .order_by("-created_at", "-id")
-                    .values("verdict")[:1]
-                )
-            )
+            .annotate(latest_verdict=latest_review_verdict_sql())
             .filter(latest_verdict=Review.Verdict.APPROVED)
             .values_list("pk", flat=True)
         )

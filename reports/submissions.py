@@ -1,8 +1,11 @@
 """The one write path for report bodies, whatever channel they come from.
 
-Web form, API, GitHub comment, GitHub file and import all call save_report, so
-every body change leaves a Revision and (student, period) stays one report,
-even when two channels or two browser tabs write at the same moment.
+Web form, API, GitHub comment and GitHub file all call save_report, so every
+body change leaves a Revision and (student, period) stays one report, even when
+two channels or two browser tabs write at the same moment. The one exception is
+the repository importer (reports.importer.importing), which writes a camp's
+whole history in bulk into an empty period and keeps the same two rules itself:
+a Revision for every version, and reports keyed on (student, period).
 """
 
 from __future__ import annotations

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 import pytest
 from django.conf import settings
+from django.contrib.auth.models import Group, Permission
 
 from camp.models import Cohort, Project, Role, User
 from camp.roles import sync_staff_access
@@ -140,8 +141,34 @@ def camp(db) -> Camp:
     return build_camp()
 
 
+# The mentors' and TAs' groups as the migrations left them (name -> permissions).
+MIGRATED_ROLE_GROUPS: dict[str, list[tuple[str, str]]] = {}
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """pytest-django's test database, plus a note of the groups the migrations
+    wrote, taken before any transactional test flushes the tables. (Django's
+    serialized rollback cannot put them back for the browser tests: Playwright
+    runs an event loop in the test's thread, and there Django hands out a
+    connection without the serialized copy.)"""
+    with django_db_blocker.unblock():
+        for group in Group.objects.all():
+            MIGRATED_ROLE_GROUPS[group.name] = list(
+                group.permissions.values_list("content_type__app_label", "codename")
+            )
+
+
 @pytest.fixture
 def transactional_camp(transactional_db) -> Camp:
+    # A transactional test before this one flushed every table; the flush
+    # recreates permissions but not the groups a migration wrote.
+    for name, permissions in MIGRATED_ROLE_GROUPS.items():
+        group, _ = Group.objects.get_or_create(name=name)
+        group.permissions.set(
+            Permission.objects.get(content_type__app_label=app_label, codename=codename)
+            for app_label, codename in permissions
+        )
     return build_camp()
 
 
@@ -154,5 +181,5 @@ def pytest_configure(config):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     # The test client and live_server speak plain HTTP. Set here, not in a fixture:
     # SecurityMiddleware reads it once, when live_server builds its handler.
-    # tests/test_production.py covers the redirect to https.
+    # tests/camp/test_production.py covers the redirect to https.
     settings.SECURE_SSL_REDIRECT = False

@@ -1,4 +1,4 @@
-"""Who may take which action (DESIGN §7). What one may *see* is decided by the
+"""Who may take which action. What one may *see* is decided by the
 querysets of reports.access; these classes turn visible-but-forbidden actions
 into 403."""
 

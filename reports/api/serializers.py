@@ -11,7 +11,7 @@ from rest_framework import serializers
 from camp.models import Cohort, Membership, Project, User
 from reports.markdown import render_markdown
 from reports.models import Period, Report, Review
-from reports.overview import MentorLatency, Overview, WaitingReview
+from reports.overview.grid import MentorLatency, Overview, WaitingReview
 from reports.reviews import MAX_REVIEW_LENGTH
 from reports.status import State, period_start_instant
 

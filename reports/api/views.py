@@ -28,7 +28,8 @@ from reports.api import filters, serializers
 from reports.api.permissions import ReportPermission, ReviewPermission
 from reports.markdown import render_markdown
 from reports.models import Period, Report, Review, Source
-from reports.overview import build_overview, period_summary
+from reports.overview.grid import build_overview
+from reports.overview.summary import period_summary
 from reports.reviews import add_review
 from reports.submissions import SaveResult, save_report
 

@@ -11,15 +11,11 @@ from django.http import HttpRequest
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from camp.models import Cohort, Role, User
-from reports.github.sync import map_comment_to_student
+from camp.models import Role, User
+from reports.access import managed_cohorts
+from reports.github.ingest import map_comment_to_student
+from reports.github.tasks import sync_github_cohort
 from reports.models import GitHubPullRequest, GitHubSettings, UnmatchedComment, WebhookDelivery
-
-
-def ta_cohorts(user: User) -> QuerySet[Cohort]:
-    if user.is_superuser:
-        return Cohort.objects.all()
-    return Cohort.objects.filter(memberships__user=user, memberships__role=Role.TA).distinct()
 
 
 class TAReadOnlyMixin:
@@ -28,7 +24,7 @@ class TAReadOnlyMixin:
     cohort_field = "cohort"
 
     def has_module_permission(self, request: HttpRequest) -> bool:
-        return request.user.is_active and ta_cohorts(request.user).exists()
+        return managed_cohorts(request.user).exists()
 
     def has_view_permission(self, request: HttpRequest, obj=None) -> bool:
         return self.has_module_permission(request)
@@ -46,7 +42,7 @@ class TAReadOnlyMixin:
         queryset = super().get_queryset(request)
         if request.user.is_superuser:
             return queryset
-        return queryset.filter(**{f"{self.cohort_field}__in": ta_cohorts(request.user)})
+        return queryset.filter(**{f"{self.cohort_field}__in": managed_cohorts(request.user)})
 
 
 class GitHubSettingsForm(forms.ModelForm):
@@ -152,8 +148,6 @@ class GitHubSettingsAdmin(TAReadOnlyMixin, admin.ModelAdmin):
 
     @admin.action(description=_("Sync with GitHub now"))
     def sync_now(self, request: HttpRequest, queryset: QuerySet) -> None:
-        from reports.tasks import sync_github_cohort
-
         for row in queryset.exclude(cohort__github_repo=""):
             sync_github_cohort.delay(row.cohort_id)
         self.message_user(request, _("Sync queued."), messages.SUCCESS)
@@ -197,7 +191,8 @@ class UnmatchedCommentAdmin(TAReadOnlyMixin, admin.ModelAdmin):
         if context.get("action_form") is not None:
             # Offer only the students of the TA's own cohorts.
             context["action_form"].fields["student"].queryset = User.objects.filter(
-                memberships__role=Role.STUDENT, memberships__cohort__in=ta_cohorts(request.user)
+                memberships__role=Role.STUDENT,
+                memberships__cohort__in=managed_cohorts(request.user),
             ).distinct()
         return response
 
@@ -273,7 +268,9 @@ class WebhookDeliveryAdmin(TAReadOnlyMixin, admin.ModelAdmin):
         # Deliveries belong to repositories; a TA sees those of their cohorts.
         repos = Q()
         for repo in (
-            ta_cohorts(request.user).exclude(github_repo="").values_list("github_repo", flat=True)
+            managed_cohorts(request.user)
+            .exclude(github_repo="")
+            .values_list("github_repo", flat=True)
         ):
             repos |= Q(repository__iexact=repo)
         return queryset.filter(repos) if repos else queryset.none()

@@ -21,6 +21,9 @@ import httpx
 from django.conf import settings
 from django.utils import timezone
 
+from camp.models import Cohort
+from reports.models import GitHubETag, GitHubSettings
+
 API_VERSION = "2022-11-28"
 PER_PAGE = 100
 DEFAULT_TIMEOUT = httpx.Timeout(10.0, connect=5.0)
@@ -307,8 +310,6 @@ class DatabaseETags:
     """ETags and data of polled URLs, shared by all workers through the database."""
 
     def get(self, url: str) -> Cached | None:
-        from reports.models import GitHubETag
-
         row = GitHubETag.objects.filter(url=url).first()
         if row is None:
             return None
@@ -317,8 +318,6 @@ class DatabaseETags:
     def remember(self, pages: Iterable[Page]) -> None:
         """Store new answers. Called in the same transaction that applies them, so a
         failed run keeps the old ETags and the next run fetches the changes again."""
-        from reports.models import GitHubETag
-
         now = timezone.now()
         for page in pages:
             if page.not_modified or not page.etag:
@@ -332,3 +331,9 @@ class DatabaseETags:
                     "fetched_at": now,
                 },
             )
+
+
+def client_for(cohort: Cohort) -> GitHubClient:
+    """A client with the cohort's own token if it has one, else GITHUB_TOKEN."""
+    token = GitHubSettings.objects.filter(cohort=cohort).values_list("token", flat=True).first()
+    return GitHubClient(token=token or "", etags=DatabaseETags())

@@ -14,10 +14,10 @@ from dataclasses import asdict, dataclass
 from django.conf import settings
 
 from camp.models import Cohort, Role, User
-from reports.github.client import PER_PAGE, GitHubClient, GitHubError, repo_path
-from reports.github.sync import client_for, link_summary_issue, period_for_issue_title
+from reports.github.client import PER_PAGE, GitHubClient, GitHubError, client_for, repo_path
+from reports.github.ingest import link_summary_issue, period_for_issue_title
 from reports.models import GitHubSettings, Period
-from reports.overview import period_summary
+from reports.overview.summary import period_summary
 from reports.parsing import normalize_text
 
 logger = logging.getLogger(__name__)

@@ -3,6 +3,7 @@ from django.http import HttpRequest, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
+from reports.github.tasks import process_github_delivery
 from reports.github.webhooks import (
     MAX_BODY_BYTES,
     BadDelivery,
@@ -44,4 +45,6 @@ def webhook(request: HttpRequest) -> JsonResponse:
         return JsonResponse({"status": "already received", "delivery": delivery.delivery_id})
     if delivery.status == delivery.Status.IGNORED:
         return JsonResponse({"status": "ignored", "event": event}, status=202)
+    # After commit, so the worker always finds the row.
+    process_github_delivery.delay_on_commit(delivery.pk)
     return JsonResponse({"status": "queued", "delivery": delivery.delivery_id})

@@ -7,6 +7,7 @@ import hashlib
 import hmac
 import json
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qs
@@ -15,14 +16,13 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from camp.models import Cohort
-from reports.github.client import GitHubError, RateLimited
-from reports.github.sync import (
+from reports.github.client import GitHubError, RateLimited, client_for
+from reports.github.ingest import (
     FetchedPull,
     Roster,
     SyncResult,
     apply_comment,
     apply_pull,
-    client_for,
     fetch_pull,
     link_summary_issue,
     mark_comment_deleted,
@@ -67,12 +67,7 @@ def parse_payload(body: bytes, content_type: str) -> dict:
 
 def store_delivery(delivery_id: str, event: str, payload: dict) -> tuple[WebhookDelivery, bool]:
     """One row per X-GitHub-Delivery; a redelivery finds the existing row.
-
-    Handled events are queued for the worker once the row is committed, so the
-    worker always finds it.
-    """
-    from reports.tasks import process_github_delivery
-
+    Returns the row and whether it is new."""
     handled = event in HANDLED_EVENTS
     try:
         with transaction.atomic():
@@ -86,8 +81,6 @@ def store_delivery(delivery_id: str, event: str, payload: dict) -> tuple[Webhook
                 if handled
                 else WebhookDelivery.Status.IGNORED,
             )
-            if handled:
-                transaction.on_commit(lambda: process_github_delivery.delay(delivery.pk))
     except IntegrityError:
         return WebhookDelivery.objects.get(delivery_id=delivery_id), False
     return delivery, True
@@ -99,9 +92,13 @@ def cohorts_for_repo(full_name: str) -> list[Cohort]:
     return list(Cohort.objects.filter(github_repo__iexact=full_name).order_by("pk"))
 
 
-def process_delivery(delivery: WebhookDelivery) -> dict[str, Any]:
+def process_delivery(
+    delivery: WebhookDelivery, *, resync: Callable[[int], object] | None = None
+) -> dict[str, Any]:
     """Apply one stored delivery. Raises RateLimited (the task reschedules); other
-    GitHub errors mark the delivery failed, and the next poll catches up."""
+    GitHub errors mark the delivery failed, and the next poll catches up.
+    `resync(cohort_id)` asks for a full sync of a cohort after commit, when the
+    delivery says more changed than it carries (the caller enqueues it)."""
     if delivery.status != WebhookDelivery.Status.RECEIVED:
         return delivery.result
     try:
@@ -113,10 +110,10 @@ def process_delivery(delivery: WebhookDelivery) -> dict[str, Any]:
         with transaction.atomic():
             if pulls is not None:
                 outcome = _apply_pulls(payload, pulls)
+            elif delivery.event == "issues":
+                outcome = _issues(payload, resync)
             else:
-                outcome = {"issue_comment": _issue_comment, "issues": _issues}[delivery.event](
-                    payload
-                )
+                outcome = _issue_comment(payload)
         result = outcome.as_dict()
     except RateLimited:
         raise
@@ -151,11 +148,9 @@ def _issue_comment(payload: dict) -> SyncResult:
     return result
 
 
-def _issues(payload: dict) -> SyncResult:
+def _issues(payload: dict, resync: Callable[[int], object] | None) -> SyncResult:
     """A summary issue opened or retitled: link it to its period; an edited title
-    may bring comments along, which the cohort's next sync picks up (queued now)."""
-    from reports.tasks import sync_github_cohort
-
+    may bring comments along, which a full sync of the cohort picks up."""
     result = SyncResult()
     issue = payload["issue"]
     if payload["action"] not in ("opened", "edited", "reopened") or "pull_request" in issue:
@@ -166,8 +161,8 @@ def _issues(payload: dict) -> SyncResult:
             continue
         result.summary_issues += 1
         link_summary_issue(period, issue)
-        if payload["action"] != "opened" and issue.get("comments"):
-            transaction.on_commit(lambda pk=cohort.pk: sync_github_cohort.delay(pk))
+        if payload["action"] != "opened" and issue.get("comments") and resync is not None:
+            resync(cohort.pk)
     return result
 
 

@@ -3,7 +3,7 @@ import io
 from django.core.management.base import BaseCommand, CommandError
 
 from camp.models import Cohort
-from reports.export import export_records, write_csv, write_json
+from reports.overview.export import export_records, write_csv, write_json
 
 
 class Command(BaseCommand):

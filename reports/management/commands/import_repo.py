@@ -3,7 +3,12 @@ import sys
 
 from django.core.management.base import BaseCommand, CommandError
 
-from reports.importer import DEFAULT_PATTERN, ImportResult, RepositoryImportError, import_repository
+from reports.importer.importing import (
+    DEFAULT_PATTERN,
+    ImportResult,
+    RepositoryImportError,
+    import_repository,
+)
 
 COUNTED = ["cohorts", "periods", "users", "memberships", "reports", "revisions", "reviews"]
 

@@ -6,8 +6,8 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from camp.models import Cohort
-from reports.notify import deliver
-from reports.reminders import PassResult, run_pass
+from reports.reminders.delivery import deliver
+from reports.reminders.recording import PassResult, note_outcome, run_pass
 
 
 class Command(BaseCommand):
@@ -37,10 +37,12 @@ class Command(BaseCommand):
             cohorts = cohorts.filter(slug=cohort)
             if not cohorts.exists():
                 raise CommandError(f"No cohort with slug {cohort!r}.")
-        results = [
-            run_pass(c, instant, dry_run=dry_run, deliver=None if dry_run else deliver)
-            for c in cohorts
-        ]
+        results = []
+        for c in cohorts:
+            result = run_pass(c, instant, dry_run=dry_run)
+            if not dry_run:
+                note_outcome(result, deliver(result.owed))
+            results.append(result)
         rows = [row for result in results for row in _rows(result)]
         if options["json"]:
             payload = {"now": instant.isoformat(), "notifications": rows}

@@ -4,7 +4,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from camp.models import Cohort
 from reports.github.client import GitHubError, RateLimited
-from reports.github.sync import run_sync
+from reports.github.poll import run_sync
 
 
 class Command(BaseCommand):

@@ -1,0 +1,107 @@
+"""Celery tasks of the GitHub integration: thin, they take ids and call the
+same functions as the sync_github and publish_summary commands. A rate limit
+reschedules the task for when GitHub allows it again; a worker never sleeps.
+
+Task names are a wire contract, not a module path: beat's table, messages
+already queued and workers of the previous release use them, so they keep the
+names they had before the tasks moved into this package.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from celery import Task, shared_task
+from django.db import IntegrityError
+from django.utils import timezone
+
+from camp.locks import single_instance
+from camp.models import Cohort
+from reports.github.client import GitHubError, RateLimited
+from reports.github.poll import run_sync
+from reports.github.publish import CannotPublish, periods_to_keep_current, publish_summary
+from reports.github.webhooks import process_delivery
+from reports.models import WebhookDelivery
+
+logger = logging.getLogger(__name__)
+
+
+@shared_task(
+    bind=True, ignore_result=True, max_retries=None, name="reports.tasks.sync_github_cohort"
+)
+def sync_github_cohort(self, cohort_id: int) -> dict | None:
+    """Poll one cohort's repository."""
+    cohort = Cohort.objects.filter(pk=cohort_id).exclude(github_repo="").first()
+    if cohort is None:
+        return None
+    try:
+        result = run_sync(cohort)
+    except RateLimited as exc:
+        raise self.retry(eta=exc.retry_at, exc=exc) from exc
+    return result.as_dict() if result is not None else None
+
+
+@shared_task(ignore_result=True, name="reports.tasks.sync_github_all")
+@single_instance("github-sync", ttl=5 * 60)
+def sync_github_all() -> int | None:
+    """Scheduled by beat: one sync task per cohort linked to GitHub."""
+    return _per_linked_cohort(sync_github_cohort)
+
+
+@shared_task(
+    bind=True, ignore_result=True, max_retries=None, name="reports.tasks.process_github_delivery"
+)
+def process_github_delivery(self, delivery_id: int) -> dict | None:
+    """Apply a stored webhook delivery; a redelivered task finds it processed."""
+    delivery = WebhookDelivery.objects.filter(pk=delivery_id).first()
+    if delivery is None:
+        return None
+    try:
+        return process_delivery(delivery, resync=sync_github_cohort.delay_on_commit)
+    except RateLimited as exc:
+        raise self.retry(eta=exc.retry_at, exc=exc) from exc
+    except IntegrityError as exc:
+        # A poll inserted the same comment at the same moment: try again shortly.
+        raise self.retry(countdown=5, max_retries=3, exc=exc) from exc
+
+
+@shared_task(
+    bind=True, ignore_result=True, max_retries=None, name="reports.tasks.publish_cohort_summaries"
+)
+def publish_cohort_summaries(self, cohort_id: int) -> list[dict]:
+    """Keep the summary issues of a cohort's recent periods current; each write
+    happens only when the text changed."""
+    cohort = Cohort.objects.filter(pk=cohort_id).exclude(github_repo="").first()
+    if cohort is None:
+        return []
+    results = []
+    with single_instance(f"github-publish:{cohort.pk}", ttl=15 * 60) as acquired:
+        if not acquired:
+            return []
+        for period in periods_to_keep_current(cohort, timezone.now()):
+            try:
+                results.append(publish_summary(cohort, period).as_dict())
+            except RateLimited as exc:
+                raise self.retry(eta=exc.retry_at, exc=exc) from exc
+            except CannotPublish as exc:
+                logger.info("summary of %s #%s not published: %s", cohort.slug, period.number, exc)
+            except GitHubError as exc:
+                # One period's failure must not keep the others stale; the next
+                # beat run tries it again.
+                logger.warning("summary of %s #%s failed: %s", cohort.slug, period.number, exc)
+    return results
+
+
+@shared_task(ignore_result=True, name="reports.tasks.publish_summaries")
+@single_instance("github-publish-summaries", ttl=5 * 60)
+def publish_summaries() -> int | None:
+    """Scheduled by beat: one publishing task per cohort linked to GitHub."""
+    return _per_linked_cohort(publish_cohort_summaries)
+
+
+def _per_linked_cohort(task: Task) -> int:
+    """Enqueue `task` once for each cohort linked to a GitHub repository."""
+    cohort_ids = list(Cohort.objects.exclude(github_repo="").values_list("pk", flat=True))
+    for cohort_id in cohort_ids:
+        task.delay(cohort_id)
+    return len(cohort_ids)

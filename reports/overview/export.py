@@ -1,0 +1,145 @@
+"""The overview and every report of a cohort as flat rows: the overview's CSV
+(`csv_rows`) and the full export of reports (`export_records`, CSV or JSON)."""
+
+from __future__ import annotations
+
+import csv
+import datetime
+import io
+import json
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+from django.db.models import Prefetch
+
+from camp.models import Cohort, Membership, Role
+from reports.models import Allowance, Report, Review
+from reports.overview.grid import Overview, StudentRow
+from reports.status import (
+    is_late,
+    latest_review_verdict,
+)
+
+EXPORT_FIELDS = [
+    "student",
+    "project",
+    "period",
+    "period_start",
+    "period_end",
+    "claimed_start",
+    "claimed_end",
+    "status",
+    "submitted_at",
+    "late",
+    "source",
+    "reviewed",
+    "review_verdict",
+]
+
+
+def export_records(cohort: Cohort) -> Iterator[dict[str, Any]]:
+    """One record per report, in period then login order, with a fixed number of queries."""
+    tz = cohort.tzinfo
+    projects = dict(
+        Membership.objects.filter(cohort=cohort, role=Role.STUDENT).values_list(
+            "user_id", "project__title"
+        )
+    )
+    allowances = {
+        (a.student_id, a.period_id): a for a in Allowance.objects.filter(period__cohort=cohort)
+    }
+    reports = (
+        Report.objects.filter(period__cohort=cohort)
+        .select_related("student", "period")
+        .prefetch_related(
+            Prefetch("reviews", queryset=Review.objects.only("report_id", "verdict", "created_at"))
+        )
+        .order_by("period__number", "student__github_login", "student__username")
+    )
+    for report in reports.iterator(chunk_size=2000):
+        period = report.period
+        verdict = latest_review_verdict(list(report.reviews.all()))
+        yield {
+            "student": str(report.student),
+            "project": projects.get(report.student_id) or "",
+            "period": period.number,
+            "period_start": period.starts_on.isoformat(),
+            "period_end": period.ends_on.isoformat(),
+            "claimed_start": report.claimed_start.isoformat() if report.claimed_start else None,
+            "claimed_end": report.claimed_end.isoformat() if report.claimed_end else None,
+            "status": report.status,
+            "submitted_at": report.submitted_at.astimezone(tz).isoformat()
+            if report.submitted_at
+            else None,
+            "late": is_late(report, period, allowances.get((report.student_id, period.pk))),
+            "source": report.source,
+            "reviewed": verdict is not None,
+            "review_verdict": verdict,
+        }
+
+
+def write_csv(records: Iterator[dict[str, Any]], out: io.TextIOBase) -> None:
+    writer = csv.DictWriter(out, fieldnames=EXPORT_FIELDS, lineterminator="\n")
+    writer.writeheader()
+    for record in records:
+        writer.writerow({k: "" if v is None else v for k, v in record.items()})
+
+
+def write_json(records: Iterator[dict[str, Any]], out: io.TextIOBase) -> None:
+    json.dump(list(records), out, ensure_ascii=False, indent=2)
+    out.write("\n")
+
+
+CSV_FIELDS = [
+    "student_login",
+    "student_name",
+    "project",
+    "mentors",
+    "period",
+    "period_start",
+    "period_end",
+    "due_at",
+    "status",
+    "submitted_at",
+    "reviewed_at",
+    "days_late",
+]
+
+
+def csv_rows(
+    overview: Overview, rows: Iterable[StudentRow] | None = None
+) -> Iterator[list[str | int]]:
+    """One row per student (all of the overview's, or `rows`) and period, the header
+    first. Times are ISO 8601 in the cohort's time zone; days_late counts started
+    days (for a missing report: so far)."""
+    tz = overview.cohort.tzinfo
+
+    def instant(value: datetime.datetime | None) -> str:
+        return value.astimezone(tz).isoformat() if value else ""
+
+    period_fields = {
+        period.id: [
+            period.number,
+            period.starts_on.isoformat(),
+            period.ends_on.isoformat(),
+            instant(period.due_at),
+        ]
+        for period in overview.periods
+    }
+    yield CSV_FIELDS
+    for row in overview.rows if rows is None else rows:
+        student = [
+            row.login,
+            row.student.name,
+            row.project_title if row.project_id is not None else "",
+            " ".join(str(m) for m in row.mentors),
+        ]
+        for cell in row.cells:
+            yield [
+                *student,
+                *period_fields[cell.period.id],
+                cell.state.value,
+                instant(cell.submitted_at),
+                instant(cell.reviewed_at),
+                "" if cell.days_late is None else cell.days_late,
+            ]

@@ -1,0 +1,12 @@
+from django.urls import path
+
+from reports.pages import views
+
+app_name = "reports"
+
+urlpatterns = [
+    path("reports/", views.my_reports_page, name="mine"),
+    path("reports/<int:pk>/", views.report_page, name="detail"),
+    path("reports/write/<slug:cohort>/<int:number>/", views.write_page, name="write"),
+    path("reports/preview/", views.preview, name="preview"),
+]

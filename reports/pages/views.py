@@ -1,0 +1,144 @@
+"""Student pages: My reports, the report page, the write form and its preview."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from camp.models import Role
+from reports.access import visible_reports
+from reports.markdown import render_markdown
+from reports.models import Period, Report
+from reports.pages.forms import PreviewForm, ReportForm
+from reports.pages.my_reports import my_reports, report_standing
+from reports.writing import (
+    SubmitRefused,
+    lint_report,
+    prefilled_body,
+    submitted_late,
+    write_report,
+)
+
+WRITE_ACTIONS = {"preview", "draft", "submit", "submit_anyway"}
+
+
+@login_required
+def my_reports_page(request: HttpRequest) -> HttpResponse:
+    return render(request, "reports/mine.html", {"cohorts": my_reports(request.user)})
+
+
+@login_required
+def report_page(request: HttpRequest, pk: int) -> HttpResponse:
+    report = get_object_or_404(
+        visible_reports(request.user).select_related("student", "period__cohort"), pk=pk
+    )
+    is_own = report.student_id == request.user.pk
+    return render(
+        request,
+        "reports/detail.html",
+        {
+            "report": report,
+            "standing": report_standing(report, viewer=request.user),
+            "revisions": report.revisions.select_related("author").order_by("-created_at", "-id"),
+            "is_own": is_own,
+            "can_edit": is_own
+            and report.period.cohort.memberships.filter(
+                user=request.user, role=Role.STUDENT
+            ).exists(),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def write_page(request: HttpRequest, cohort: str, number: int) -> HttpResponse:
+    # Only the signed-in student's own report is ever addressed: the URL names
+    # a period, never a report or a student, so there is nobody else's to forge.
+    period = get_object_or_404(
+        Period.objects.select_related("cohort"),
+        cohort__slug=cohort,
+        number=number,
+        cohort__memberships__user=request.user,
+        cohort__memberships__role=Role.STUDENT,
+    )
+    report = Report.objects.filter(student=request.user, period=period).first()
+    context = {"period": period, "cohort": period.cohort, "report": report}
+    if request.method == "GET":
+        body = report.body if report else prefilled_body(period.cohort, request.user)
+        form = ReportForm(initial={"body": body})
+        return render(
+            request,
+            "reports/write.html",
+            {**context, "form": form, "preview": render_markdown(body)},
+        )
+
+    action = request.POST.get("action")
+    if action not in WRITE_ACTIONS:
+        return HttpResponseBadRequest(_("Unknown action."))
+    form = ReportForm(request.POST)
+    if not form.is_valid():
+        return render(request, "reports/write.html", {**context, "form": form})
+    body = form.cleaned_data["body"]
+    if action == "preview":
+        lint = lint_report(body, period.cohort)
+        return render(
+            request,
+            "reports/write.html",
+            {
+                **context,
+                "form": form,
+                "preview": render_markdown(body),
+                "errors": lint.errors,
+                "warnings": lint.warnings,
+            },
+        )
+    try:
+        result = write_report(
+            student=request.user,
+            period=period,
+            body=body,
+            submit=action != "draft",
+            accept_warnings=action == "submit_anyway",
+        )
+    except SubmitRefused as refused:
+        return render(
+            request,
+            "reports/write.html",
+            {
+                **context,
+                "form": form,
+                "preview": render_markdown(body),
+                "errors": refused.errors,
+                "warnings": refused.warnings,
+                "refused": True,
+            },
+        )
+    saved = result.report
+    if not saved.is_submitted:
+        messages.success(request, _("Draft saved."))
+        return redirect("reports:write", cohort=period.cohort.slug, number=period.number)
+    if result.newly_submitted and submitted_late(saved):
+        messages.warning(request, _("Report submitted after the due time; it is marked late."))
+    elif result.newly_submitted:
+        messages.success(request, _("Report submitted."))
+    elif result.revision_added:
+        messages.success(request, _("Report updated."))
+    else:
+        messages.info(request, _("Nothing changed."))
+    return redirect("reports:detail", pk=saved.pk)
+
+
+@login_required
+@require_POST
+def preview(request: HttpRequest) -> HttpResponse:
+    """The body rendered exactly as the report page will show it (an HTML fragment)."""
+    form = PreviewForm(request.POST)
+    if not form.is_valid():
+        return HttpResponseBadRequest(_("The report is too long to preview."))
+    return HttpResponse(
+        render_markdown(form.cleaned_data["body"]), content_type="text/html; charset=utf-8"
+    )

@@ -1,0 +1,496 @@
+"""Planning reminders: who is due what, at a given instant, under a cohort's policy.
+
+Planning is split in two. `load_snapshot` reads everything a pass needs in a
+fixed number of queries (however many students the cohort has); `plan` is a
+pure function of that snapshot and an instant, so the timeline can be tested
+at any frozen time and the TA preview can look ahead without sending anything.
+`reports.reminders.recording.run_pass` then records what is due as
+Notification rows.
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import zoneinfo
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from django.db.models import Exists, OuterRef, Q
+from django.utils import timezone
+
+from camp.models import Cohort, Membership, Mentorship, Role
+from reports.models import Allowance, Notification, Period, ReminderPolicy, Report, Review
+from reports.reminders.policy import after_quiet_hours, in_quiet_hours, lookback, policy_for
+from reports.status import effective_due_at
+
+Kind = Notification.Kind
+
+Channel = Notification.Channel
+
+# An overdue reminder that could not go out within a week (a worker down, a
+# policy switched on mid-cohort, an imported history) is no longer worth sending.
+OVERDUE_STALE_AFTER = datetime.timedelta(days=7)
+
+# Reviews older than this (or older than the policy itself) never trigger a
+# review_posted message, so importing a camp's history does not spam anyone.
+REVIEW_POSTED_WINDOW = datetime.timedelta(days=7)
+
+# Kinds about students still missing that the summary-issue comment @mentions.
+GITHUB_KINDS = frozenset({Kind.DUE_SOON, Kind.OVERDUE})
+
+# Kinds sent to mentors or TAs that name several students of a period. Each
+# student is named once per recipient, kind and channel: students whose time
+# comes later (an extension, a late submission) get a follow-up message.
+GROUPED_KINDS = frozenset(
+    {Kind.MENTOR_ESCALATION, Kind.TA_ESCALATION, Kind.REVIEW_PENDING, Kind.REVIEW_ESCALATION}
+)
+
+
+def fingerprint_of(kind: str, about: Iterable[str]) -> str:
+    """What keeps the rows of a grouped kind unique: the students they name."""
+    if kind not in GROUPED_KINDS:
+        return ""
+    return hashlib.sha256("\n".join(sorted(about)).encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class Person:
+    id: int
+    login: str
+    name: str
+    email: str
+    language: str
+    timezone: str
+    email_notifications: bool
+
+    @property
+    def tzinfo(self) -> datetime.tzinfo:
+        return zoneinfo.ZoneInfo(self.timezone)
+
+
+@dataclass(frozen=True)
+class ReportRow:
+    id: int
+    student_id: int
+    period_id: int
+    submitted_at: datetime.datetime | None
+    reviewed: bool
+
+
+@dataclass(frozen=True)
+class ReviewRow:
+    id: int
+    report_id: int
+    student_id: int
+    period_id: int
+    period_number: int
+    created_at: datetime.datetime
+
+
+@dataclass
+class Snapshot:
+    cohort: Cohort
+    policy: ReminderPolicy
+    periods: list[Period]
+    people: dict[int, Person]
+    student_ids: list[int]
+    ta_ids: list[int]
+    mentors_of: dict[int, list[int]]
+    reports: dict[tuple[int, int], ReportRow]
+    allowances: dict[tuple[int, int], Allowance]
+    recent_reviews: list[ReviewRow]
+    # (recipient_id, kind, channel, period_id, report_id) -> [(status, about)] of the
+    # existing rows: one, or for grouped kinds one per follow-up
+    existing: dict[tuple, list[tuple[str, tuple[str, ...]]]]
+
+
+@dataclass(frozen=True)
+class Planned:
+    """One message to one person through one channel (status as seen at `now`)."""
+
+    recipient_id: int
+    kind: str
+    channel: str
+    period_id: int
+    period_number: int
+    report_id: int | None
+    about: tuple[str, ...]
+    fires_at: datetime.datetime
+    send_at: datetime.datetime
+    status: str
+
+    @property
+    def fingerprint(self) -> str:
+        return fingerprint_of(self.kind, self.about)
+
+    @property
+    def key(self) -> tuple:
+        """The Notification's unique key: per report when there is one, else per
+        period (and, for grouped kinds, the students named)."""
+        period_id = None if self.report_id else self.period_id
+        return (
+            self.recipient_id,
+            self.kind,
+            self.channel,
+            period_id,
+            self.report_id,
+            self.fingerprint,
+        )
+
+
+class PlannedStatus:
+    WOULD_SEND = "would_send"
+    SENT = "sent"
+    FAILED = "failed"
+    DEFERRED = "deferred"
+    ALREADY_SENT = "already_sent"
+    SCHEDULED = "scheduled"
+
+
+def load_snapshot(
+    cohort: Cohort, now: datetime.datetime, *, horizon: datetime.timedelta | None = None
+) -> Snapshot:
+    """Everything planning needs, in a fixed number of queries."""
+    policy = policy_for(cohort)
+    ahead = datetime.timedelta(hours=policy.due_soon_hours) + (horizon or datetime.timedelta())
+    periods = list(
+        Period.objects.filter(
+            cohort=cohort, due_at__gte=now - lookback(policy), due_at__lte=now + ahead
+        )
+        .select_related("cohort")
+        .order_by("number")
+    )
+    period_ids = [p.pk for p in periods]
+
+    people: dict[int, Person] = {}
+    student_ids: list[int] = []
+    ta_ids: list[int] = []
+    for row in (
+        Membership.objects.filter(cohort=cohort)
+        .order_by("user__github_login", "user__username")
+        .values(
+            "role",
+            "user_id",
+            "user__github_login",
+            "user__username",
+            "user__display_name",
+            "user__first_name",
+            "user__last_name",
+            "user__email",
+            "user__language",
+            "user__timezone",
+            "user__email_notifications",
+            "user__is_active",
+        )
+    ):
+        if not row["user__is_active"]:
+            continue
+        user_id = row["user_id"]
+        login = row["user__github_login"] or row["user__username"]
+        full_name = f"{row['user__first_name']} {row['user__last_name']}".strip()
+        people[user_id] = Person(
+            id=user_id,
+            login=login,
+            name=row["user__display_name"] or full_name or login,
+            email=row["user__email"],
+            language=row["user__language"],
+            timezone=row["user__timezone"],
+            email_notifications=row["user__email_notifications"],
+        )
+        if row["role"] == Role.STUDENT:
+            student_ids.append(user_id)
+        elif row["role"] == Role.TA:
+            ta_ids.append(user_id)
+
+    mentors_of: dict[int, list[int]] = defaultdict(list)
+    for student_id, mentor_id in Mentorship.objects.filter(cohort=cohort).values_list(
+        "student_id", "mentor_id"
+    ):
+        if mentor_id in people:
+            mentors_of[student_id].append(mentor_id)
+
+    reports = {
+        (row["student_id"], row["period_id"]): ReportRow(
+            id=row["id"],
+            student_id=row["student_id"],
+            period_id=row["period_id"],
+            submitted_at=row["submitted_at"] if row["status"] == Report.Status.SUBMITTED else None,
+            reviewed=row["reviewed"],
+        )
+        for row in Report.objects.filter(period_id__in=period_ids)
+        .annotate(reviewed=Exists(Review.objects.filter(report=OuterRef("pk"))))
+        .values("id", "student_id", "period_id", "status", "submitted_at", "reviewed")
+    }
+    allowances = {
+        (a.student_id, a.period_id): a for a in Allowance.objects.filter(period_id__in=period_ids)
+    }
+    review_since = max(policy.created_at, now - REVIEW_POSTED_WINDOW)
+    recent_reviews = [
+        ReviewRow(
+            id=row["id"],
+            report_id=row["report_id"],
+            student_id=row["report__student_id"],
+            period_id=row["report__period_id"],
+            period_number=row["report__period__number"],
+            created_at=row["created_at"],
+        )
+        for row in Review.objects.filter(
+            report__period__cohort=cohort,
+            report__status=Report.Status.SUBMITTED,
+            created_at__gte=review_since,
+            created_at__lte=now,
+        )
+        .order_by("created_at", "id")
+        .values(
+            "id",
+            "report_id",
+            "report__student_id",
+            "report__period_id",
+            "report__period__number",
+            "created_at",
+        )
+    ]
+    reviewed_report_ids = {r.report_id for r in recent_reviews}
+    existing: dict[tuple, list[tuple[str, tuple[str, ...]]]] = defaultdict(list)
+    for *key, status, about in (
+        Notification.objects.filter(cohort=cohort)
+        .filter(Q(period_id__in=period_ids) | Q(report_id__in=reviewed_report_ids))
+        .values_list("recipient_id", "kind", "channel", "period_id", "report_id", "status", "about")
+    ):
+        existing[tuple(key)].append((status, tuple(about)))
+    return Snapshot(
+        cohort=cohort,
+        policy=policy,
+        periods=periods,
+        people=people,
+        student_ids=student_ids,
+        ta_ids=ta_ids,
+        mentors_of=dict(mentors_of),
+        reports=reports,
+        allowances=allowances,
+        recent_reviews=recent_reviews,
+        existing=dict(existing),
+    )
+
+
+@dataclass
+class _Due:
+    """A reminder a recipient is owed, before channels: fires at `fires_at`."""
+
+    recipient_id: int
+    kind: str
+    period_id: int
+    period_number: int
+    report_id: int | None
+    # (student login, when this student's part fires)
+    members: list[tuple[str, datetime.datetime]] = field(default_factory=list)
+
+
+def plan(
+    snapshot: Snapshot, now: datetime.datetime, *, horizon: datetime.timedelta | None = None
+) -> list[Planned]:
+    """Every message due at `now` (would_send, deferred, already_sent, failed) and,
+    with a horizon, those that will fall due before now + horizon (scheduled),
+    assuming nobody submits or reviews in between."""
+    policy = snapshot.policy
+    if not policy.enabled:
+        return []
+    until = now + (horizon or datetime.timedelta())
+    owed = _owed(snapshot, now, until)
+    planned: list[Planned] = []
+    for due in owed:
+        planned.extend(_planned_for(snapshot, due, now, until))
+    planned.sort(key=lambda p: (p.send_at, p.kind, p.channel, p.recipient_id))
+    return planned
+
+
+def _owed(snapshot: Snapshot, now: datetime.datetime, until: datetime.datetime) -> list[_Due]:
+    policy = snapshot.policy
+    people = snapshot.people
+    hours = datetime.timedelta(hours=1)
+    grouped: dict[tuple[int, str, int], _Due] = {}
+
+    def add(recipient_id: int, kind: str, period: Period, login: str, fires_at) -> None:
+        if fires_at > until:
+            return
+        due = grouped.setdefault(
+            (recipient_id, kind, period.pk),
+            _Due(recipient_id, kind, period.pk, period.number, None),
+        )
+        due.members.append((login, fires_at))
+
+    owed: list[_Due] = []
+    for period in snapshot.periods:
+        for student_id in snapshot.student_ids:
+            login = people[student_id].login
+            allowance = snapshot.allowances.get((student_id, period.pk))
+            report = snapshot.reports.get((student_id, period.pk))
+            submitted_at = report.submitted_at if report else None
+            if submitted_at is None or submitted_at > now:
+                if allowance is not None and allowance.kind == Allowance.Kind.EXCUSED:
+                    continue
+                due_at = effective_due_at(period, allowance)
+                soon = due_at - policy.due_soon_hours * hours
+                if policy.due_soon and soon < due_at and now < due_at:
+                    add(student_id, Kind.DUE_SOON, period, login, soon)
+                if policy.overdue and now < due_at + OVERDUE_STALE_AFTER:
+                    add(student_id, Kind.OVERDUE, period, login, due_at)
+                if policy.mentor_escalation:
+                    fires = due_at + policy.mentor_escalation_hours * hours
+                    for mentor_id in snapshot.mentors_of.get(student_id, []):
+                        add(mentor_id, Kind.MENTOR_ESCALATION, period, login, fires)
+                if policy.ta_escalation:
+                    fires = due_at + policy.ta_escalation_hours * hours
+                    for ta_id in snapshot.ta_ids:
+                        add(ta_id, Kind.TA_ESCALATION, period, login, fires)
+            elif not report.reviewed:
+                if policy.review_pending:
+                    fires = submitted_at + policy.review_pending_hours * hours
+                    for mentor_id in snapshot.mentors_of.get(student_id, []):
+                        add(mentor_id, Kind.REVIEW_PENDING, period, login, fires)
+                if policy.review_escalation:
+                    fires = submitted_at + policy.review_escalation_hours * hours
+                    for ta_id in snapshot.ta_ids:
+                        add(ta_id, Kind.REVIEW_ESCALATION, period, login, fires)
+    owed.extend(grouped.values())
+
+    if policy.review_posted:
+        first_review: dict[int, ReviewRow] = {}
+        for review in snapshot.recent_reviews:
+            first_review.setdefault(review.report_id, review)
+        for review in first_review.values():
+            if review.student_id in people:
+                owed.append(
+                    _Due(
+                        review.student_id,
+                        Kind.REVIEW_POSTED,
+                        review.period_id,
+                        review.period_number,
+                        review.report_id,
+                        [(people[review.student_id].login, review.created_at)],
+                    )
+                )
+    return owed
+
+
+def _channels(snapshot: Snapshot, due: _Due, period: Period | None) -> list[str]:
+    policy = snapshot.policy
+    person = snapshot.people[due.recipient_id]
+    channels = []
+    if person.email and person.email_notifications:
+        channels.append(Channel.EMAIL)
+    if policy.chat_provider and policy.chat_webhook_url:
+        channels.append(Channel.CHAT)
+    if (
+        policy.github_comments
+        and due.kind in GITHUB_KINDS
+        and snapshot.cohort.github_repo
+        and period is not None
+        and period.summary_issue_number
+    ):
+        channels.append(Channel.GITHUB)
+    return channels
+
+
+def _planned_for(
+    snapshot: Snapshot, due: _Due, now: datetime.datetime, until: datetime.datetime
+) -> Iterable[Planned]:
+    periods = {p.pk: p for p in snapshot.periods}
+    for channel in _channels(snapshot, due, periods.get(due.period_id)):
+        # Email follows the recipient's clock; a message in the cohort's shared
+        # chat or issue follows the cohort's.
+        tz = (
+            snapshot.people[due.recipient_id].tzinfo
+            if channel == Channel.EMAIL
+            else snapshot.cohort.tzinfo
+        )
+        period_key = None if due.report_id else due.period_id
+        rows = snapshot.existing.get(
+            (due.recipient_id, due.kind, channel, period_key, due.report_id), []
+        )
+        yield from _planned_on_channel(snapshot, due, channel, tz, rows, now, until)
+
+
+def _planned_on_channel(
+    snapshot: Snapshot,
+    due: _Due,
+    channel: str,
+    tz: datetime.tzinfo,
+    rows: list[tuple[str, tuple[str, ...]]],
+    now: datetime.datetime,
+    until: datetime.datetime,
+) -> Iterable[Planned]:
+    """The messages of one due reminder on one channel: those already recorded
+    (already_sent or failed), one for the students whose time has come and no
+    message named yet, and (with a horizon) those still to come."""
+    policy = snapshot.policy
+
+    def planned(about: list[str], fires_at, send_at, status: str) -> Planned:
+        return Planned(
+            recipient_id=due.recipient_id,
+            kind=due.kind,
+            channel=channel,
+            period_id=due.period_id,
+            period_number=due.period_number,
+            report_id=due.report_id,
+            about=tuple(sorted(about)),
+            fires_at=fires_at,
+            send_at=send_at,
+            status=status,
+        )
+
+    if due.kind in GROUPED_KINDS:
+        covered = {login: status for status, about in rows for login in about}
+    elif rows:  # one row covers the whole reminder
+        covered = {login: rows[0][0] for login, _ in due.members}
+    else:
+        covered = {}
+    fired = [(login, f) for login, f in due.members if f <= now]
+    told: dict[str, list[tuple[str, datetime.datetime]]] = defaultdict(list)
+    for login, fires_at in fired:
+        if login in covered:
+            failed = covered[login] == Notification.Status.FAILED
+            told[PlannedStatus.FAILED if failed else PlannedStatus.ALREADY_SENT].append(
+                (login, fires_at)
+            )
+    for status, members in sorted(told.items()):
+        fires_at = min(f for _, f in members)
+        send_at = after_quiet_hours(now, policy, tz)
+        yield planned([login for login, _ in members], fires_at, send_at, status)
+
+    untold = [(login, f) for login, f in fired if login not in covered]
+    if untold:
+        status = (
+            PlannedStatus.DEFERRED if in_quiet_hours(now, policy, tz) else PlannedStatus.WOULD_SEND
+        )
+        fires_at = min(f for _, f in untold)
+        yield planned(
+            [login for login, _ in untold], fires_at, after_quiet_hours(now, policy, tz), status
+        )
+
+    # Students whose time is still to come, grouped by when a pass will send them.
+    coming: dict[datetime.datetime, list[tuple[str, datetime.datetime]]] = defaultdict(list)
+    for login, fires_at in due.members:
+        if fires_at > now and login not in covered:
+            coming[after_quiet_hours(fires_at, policy, tz)].append((login, fires_at))
+    for send_at, members in sorted(coming.items()):
+        if send_at <= until:
+            fires_at = min(f for _, f in members)
+            yield planned(
+                [login for login, _ in members], fires_at, send_at, PlannedStatus.SCHEDULED
+            )
+
+
+def preview(
+    cohort: Cohort, now: datetime.datetime | None = None, *, days: int = 7
+) -> tuple[list[Planned], list[Planned], Snapshot]:
+    """What the next pass would send, and what falls due over the coming days."""
+    now = now or timezone.now()
+    horizon = datetime.timedelta(days=days)
+    snapshot = load_snapshot(cohort, now, horizon=horizon)
+    items = plan(snapshot, now, horizon=horizon)
+    next_pass = [i for i in items if i.status != PlannedStatus.SCHEDULED]
+    coming = [i for i in items if i.status == PlannedStatus.SCHEDULED]
+    return next_pass, coming, snapshot
