@@ -21,20 +21,8 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from camp.models import Cohort, Membership, Mentorship, Role, User
-from reports.github.client import (
-    GitHubClient,
-    GitHubError,
-    Listing,
-    repo_path,
-)
-from reports.models import (
-    GitHubComment,
-    GitHubPullRequest,
-    Period,
-    Report,
-    Review,
-    Source,
-)
+from reports.github.client import GitHubClient, GitHubError, Listing, repo_path
+from reports.models import GitHubComment, GitHubPullRequest, Period, Report, Review, Source
 from reports.parsing import (
     ReportFile,
     Skipped,

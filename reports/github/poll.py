@@ -21,10 +21,7 @@ from reports.github.ingest import (
     fetch_pull,
     period_for_issue_title,
 )
-from reports.models import (
-    GitHubPullRequest,
-    GitHubSettings,
-)
+from reports.models import GitHubPullRequest, GitHubSettings
 
 # Longer than any sync should take; a crashed worker's lock expires by itself.
 SYNC_LOCK_SECONDS = 15 * 60

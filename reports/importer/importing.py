@@ -36,13 +36,7 @@ from reports.parsing import (
     skip_reason_for_name,
     skip_reason_for_size,
 )
-from reports.periods import (
-    days_in,
-    due_at_for,
-    fallback_calendar,
-    infer_periods,
-    submission_period,
-)
+from reports.periods import days_in, due_at_for, fallback_calendar, infer_periods, submission_period
 
 DEFAULT_PATTERN = r"^WeeklyReports/(?P<cohort>[^/]+)/(?P<student>[^/]+)/[^/]+$"
 # 01_login, 2_login, glcc_01_login, ospp_02_login: the ordinal is the camp's, not the login's.

@@ -15,10 +15,7 @@ from django.db.models import Prefetch
 from camp.models import Cohort, Membership, Role
 from reports.models import Allowance, Report, Review
 from reports.overview.grid import Overview, StudentRow
-from reports.status import (
-    is_late,
-    latest_review_verdict,
-)
+from reports.status import is_late, latest_review_verdict
 
 EXPORT_FIELDS = [
     "student",

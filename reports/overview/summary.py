@@ -12,10 +12,7 @@ from django.utils import timezone
 from camp.models import Cohort, User
 from reports.models import Period
 from reports.overview.grid import ProjectGroup, project_groups, report_path
-from reports.status import (
-    SUBMITTED_STATES,
-    State,
-)
+from reports.status import SUBMITTED_STATES, State
 
 ReportURL = Callable[[int], str] | str | None
 

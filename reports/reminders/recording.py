@@ -34,6 +34,14 @@ from reports.reminders.planning import (
     plan,
 )
 
+# One send blocks for at most a few socket timeouts (SMTP: connect, TLS, login,
+# data); a claim lasts far longer, so it goes stale only when its worker died.
+CLAIM_TIMEOUT = max(
+    datetime.timedelta(minutes=10), 10 * datetime.timedelta(seconds=settings.EMAIL_TIMEOUT)
+)
+# Sends of one row before it is given up as failed.
+MAX_ATTEMPTS = 5
+
 
 @dataclass
 class PassResult:
@@ -55,8 +63,8 @@ def record(snapshot: Snapshot, items: Iterable[Planned]) -> list[int]:
     """Insert a Notification row for each message due now (rows that exist
     already are left alone: the unique constraints see to that, even when two
     passes insert at once) and return the ids of those rows still waiting for
-    their first claim. Two passes may both return a row; the claim in
-    `claim` decides which one sends it."""
+    their first claim. Two passes may both return a row; `claim` decides
+    which one sends it."""
     items = list(items)
     if not items:
         return []
@@ -158,17 +166,9 @@ def note_outcome(result: PassResult, statuses: dict[int, str]) -> None:
         result.outcome.setdefault(item.key, PlannedStatus.ALREADY_SENT)
 
 
-# One send blocks for at most a few socket timeouts (SMTP: connect, TLS, login,
-# data); a claim lasts far longer, so it goes stale only when its worker died.
-CLAIM_TIMEOUT = max(
-    datetime.timedelta(minutes=10), 10 * datetime.timedelta(seconds=settings.EMAIL_TIMEOUT)
-)
-
-
-MAX_ATTEMPTS = 5
-
-
 def claimable(now: datetime.datetime) -> Q:
+    """Rows waiting to be sent at `now`: pending, not held by a live claim, and
+    past any backoff."""
     return (
         Q(status=Notification.Status.PENDING)
         & (Q(claimed_at__isnull=True) | Q(claimed_at__lt=now - CLAIM_TIMEOUT))
