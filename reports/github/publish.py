@@ -68,7 +68,18 @@ def with_summary(body: str, summary: str) -> str:
 
 def _find_issue(client: GitHubClient, cohort: Cohort, period: Period) -> dict | None:
     if period.summary_issue_number:
-        return client.get_json(repo_path(cohort.github_repo, "issues", period.summary_issue_number))
+        number = period.summary_issue_number
+        issue = client.get_json(repo_path(cohort.github_repo, "issues", number))
+        if not _is_issue_of(issue, cohort.github_repo, number):
+            # GitHub followed a transferred issue (or a renamed repository) elsewhere:
+            # writing there by our number would change another issue.
+            where = issue.get("html_url", "") if isinstance(issue, dict) else ""
+            raise GitHubError(
+                f"Summary issue #{number} of {cohort.github_repo} has moved ({where}); "
+                "not publishing there. Link the period to its issue again (or let the "
+                "next sync record a renamed repository)."
+            )
+        return issue
     listing = client.get_all(
         repo_path(cohort.github_repo, "issues"), state="all", sort="created", direction="asc"
     )
@@ -79,6 +90,13 @@ def _find_issue(client: GitHubClient, cohort: Cohort, period: Period) -> dict | 
         if found is not None and found.pk == period.pk:
             return issue
     return None
+
+
+def _is_issue_of(issue: object, repo: str, number: int) -> bool:
+    if not isinstance(issue, dict) or issue.get("number") != number:
+        return False
+    repository_url = str(issue.get("repository_url") or "")
+    return not repository_url or repository_url.lower().endswith("/repos/" + repo.lower())
 
 
 def _newest_issue_titled(client: GitHubClient, cohort: Cohort, title: str) -> dict | None:
