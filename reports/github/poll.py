@@ -80,7 +80,7 @@ def sync_cohort(cohort: Cohort, *, client: GitHubClient | None = None) -> SyncRe
             roster.own_login = app_login(client).lower()
         with transaction.atomic():
             if moved_to:
-                record_repository_move(cohort, moved_to, result)
+                result.repository_moved = record_repository_move(cohort, moved_to)
             for issue, comments in summary:
                 apply_issue_comments(cohort, issue, comments.items, roster, result)
             for fetched in pulls:
@@ -105,16 +105,17 @@ def _moved_to(client: GitHubClient, cohort: Cohort) -> str:
     return name if name and name.lower() != cohort.github_repo.lower() else ""
 
 
-def record_repository_move(cohort: Cohort, new_name: str, result: SyncResult) -> None:
+def record_repository_move(cohort: Cohort, new_name: str) -> str:
     """The cohort follows its renamed or transferred repository; the TA sees the
-    old name in the cohort's GitHub settings and in the sync result."""
+    old name in the cohort's GitHub settings and in the sync result. Returns
+    "old -> new"."""
     old_name = cohort.github_repo
     cohort.github_repo = new_name
     cohort.save(update_fields=["github_repo"])
     GitHubSettings.objects.update_or_create(
         cohort=cohort, defaults={"repository_renamed_from": old_name}
     )
-    result.repository_moved = f"{old_name} -> {new_name}"
+    return f"{old_name} -> {new_name}"
 
 
 def cohort_sync_lock(cohort: Cohort) -> single_instance:

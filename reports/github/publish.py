@@ -16,6 +16,7 @@ from django.conf import settings
 from camp.models import Cohort, Role, User
 from reports.github.client import PER_PAGE, GitHubClient, GitHubError, client_for, repo_path
 from reports.github.ingest import link_summary_issue, period_for_issue_title
+from reports.github.poll import record_repository_move
 from reports.models import GitHubSettings, Period
 from reports.overview.summary import period_summary
 from reports.parsing import normalize_text
@@ -70,6 +71,14 @@ def _find_issue(client: GitHubClient, cohort: Cohort, period: Period) -> dict | 
     if period.summary_issue_number:
         number = period.summary_issue_number
         issue = client.get_json(repo_path(cohort.github_repo, "issues", number))
+        if not _is_issue_of(issue, cohort.github_repo, number) and client.redirects:
+            # The repository itself may have been renamed: then the issue is still ours.
+            current = client.get_json(repo_path(cohort.github_repo)) or {}
+            new_name = str(current.get("full_name") or "")
+            if new_name.lower() != cohort.github_repo.lower() and _is_issue_of(
+                issue, new_name, number
+            ):
+                record_repository_move(cohort, new_name)
         if not _is_issue_of(issue, cohort.github_repo, number):
             # GitHub followed a transferred issue (or a renamed repository) elsewhere:
             # writing there by our number would change another issue.

@@ -407,6 +407,8 @@ class FakeGitHub:
         return 404, {"message": "Not Found"}, {}
 
     def _get(self, data: Repo, rest: str, query: dict):
+        if rest == "":
+            return {"id": data.id, "full_name": data.full_name}
         if rest == "/issues":
             issues = [dict(i) for i in data.issues.values()]
             issues += [

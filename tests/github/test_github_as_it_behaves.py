@@ -403,3 +403,20 @@ def test_publish_follows_nothing_off_the_api_host(github_camp, fake_github):
     with pytest.raises(Exception, match="not following it"):
         publish_summary(github_camp.cohort, period)
     assert not any(m == "PATCH" for m, _, _ in fake_github.requests)
+
+
+def test_publishing_into_a_renamed_repository_follows_it(github_camp, fake_github):
+    issue = fake_github.add_issue(REPO, TITLE)
+    period = github_camp.period(1)
+    period.summary_issue_number = issue["number"]
+    period.save()
+    fake_github.rename_repo(REPO, "paddle/camp-renamed")
+
+    result = publish_summary(github_camp.cohort, period)
+
+    assert result.action == "updated"
+    github_camp.cohort.refresh_from_db()
+    assert github_camp.cohort.github_repo == "paddle/camp-renamed"
+    assert GitHubSettings.objects.get(cohort=github_camp.cohort).repository_renamed_from == REPO
+    patched = [p for m, p, _ in fake_github.requests if m == "PATCH"]
+    assert patched == [f"/repos/paddle/camp-renamed/issues/{issue['number']}"]
