@@ -250,9 +250,10 @@ class GitHubClient:
         NEVER_SENT), because GitHub sometimes creates the comment or issue and still
         answers 502 or times out: a retried POST would create it twice.
 
-        A GET follows redirects on the configured API's host (a renamed or
-        transferred repository or issue); any other method raises on a redirect,
-        as repeating a write elsewhere is the caller's decision. `max_bytes`
+        Redirects on the configured API's host are followed (a renamed or
+        transferred repository or issue): any 3xx by a GET, a 307 or 308 by any
+        method (they mean "not done here, repeat it there"); a write answered
+        301 or 302 raises, as repeating it elsewhere is the caller's decision. `max_bytes`
         stops reading a body after that many bytes (plus one, so the caller sees
         it was longer)."""
         retry_any_failure = method.upper() in IDEMPOTENT_METHODS
@@ -334,7 +335,10 @@ class GitHubClient:
                 status=response.status_code,
             )
         target = str(httpx.URL(current).join(location))
-        if method.upper() != "GET":
+        # 307 and 308 ask for the same request there, and say it was not carried
+        # out here (GitHub answers a write to a renamed repository with 307): safe
+        # to repeat for any method. A 301 or 302 is followed by reads only.
+        if method.upper() != "GET" and response.status_code not in (307, 308):
             raise GitHubError(
                 f"{method} {url}: moved (HTTP {response.status_code}) to {target}; not repeated",
                 status=response.status_code,

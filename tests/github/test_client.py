@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import json
 
 import httpx
 import pytest
@@ -379,7 +380,7 @@ def test_full_last_page_answered_304_without_link_still_looks_at_the_next_page()
 
 
 @respx.mock
-def test_reads_follow_redirects_on_the_api_host_writes_do_not():
+def test_reads_follow_redirects_on_the_api_host_writes_only_307():
     moved = f"{API}/repositories/42/issues/1"
     respx.get(f"{API}/repos/o/r/issues/1").mock(
         return_value=httpx.Response(301, headers={"Location": moved}, json={"message": "Moved"})
@@ -388,11 +389,17 @@ def test_reads_follow_redirects_on_the_api_host_writes_do_not():
     respx.patch(f"{API}/repos/o/r/issues/1").mock(
         return_value=httpx.Response(307, headers={"Location": moved})
     )
+    patched = respx.patch(moved).mock(return_value=httpx.Response(200, json={"number": 1}))
+    respx.post(f"{API}/repos/o/r/issues/1/comments").mock(
+        return_value=httpx.Response(301, headers={"Location": moved + "/comments"})
+    )
     client, _ = make_client()
     assert client.get_json("/repos/o/r/issues/1") == {"number": 1}
     assert client.moved_repository_id() == 42
+    assert client.patch_json("/repos/o/r/issues/1", {"body": "x"}) == {"number": 1}
+    assert json.loads(patched.calls.last.request.content) == {"body": "x"}
     with pytest.raises(GitHubError, match="not repeated"):
-        client.patch_json("/repos/o/r/issues/1", {"body": "x"})
+        client.post_json("/repos/o/r/issues/1/comments", {"body": "x"})
 
 
 @respx.mock

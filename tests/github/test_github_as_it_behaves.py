@@ -420,3 +420,20 @@ def test_publishing_into_a_renamed_repository_follows_it(github_camp, fake_githu
     assert GitHubSettings.objects.get(cohort=github_camp.cohort).repository_renamed_from == REPO
     patched = [p for m, p, _ in fake_github.requests if m == "PATCH"]
     assert patched == [f"/repos/paddle/camp-renamed/issues/{issue['number']}"]
+
+
+def test_reminder_comment_on_a_renamed_repository_lands(github_camp, fake_github):
+    issue = fake_github.add_issue(REPO, TITLE)
+    period = github_camp.period(1)
+    period.summary_issue_number = issue["number"]
+    period.save()
+    policy = policy_for(github_camp.cohort)
+    policy.github_comments = True
+    policy.save()
+    fake_github.rename_repo(REPO, "paddle/camp-renamed")
+    morning_after = datetime.datetime(2025, 3, 18, 1, 0, tzinfo=datetime.UTC)
+    with time_machine.travel(morning_after, tick=False):
+        call_command("send_reminders", "--cohort", "camp", stdout=io.StringIO())
+    # GitHub answered the POST at the old name 307; it was repeated there, once.
+    assert [code for m, _, code in fake_github.requests if m == "POST"] == [307, 201]
+    assert len(fake_github.repo("paddle/camp-renamed").comments[issue["number"]]) == 1
