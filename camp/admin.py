@@ -58,6 +58,7 @@ class UserAdmin(DjangoUserAdmin):
                     "language",
                     "timezone",
                     "email_notifications",
+                    "chat_user_id",
                 ]
             },
         ),

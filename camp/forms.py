@@ -7,7 +7,14 @@ from camp.models import User
 class ProfileForm(forms.ModelForm):
     class Meta:
         model = User
-        fields = ["display_name", "email", "language", "timezone", "email_notifications"]
+        fields = [
+            "display_name",
+            "email",
+            "language",
+            "timezone",
+            "email_notifications",
+            "chat_user_id",
+        ]
 
 
 class InvitationPasswordForm(SetPasswordForm):

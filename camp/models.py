@@ -14,6 +14,11 @@ from django.utils.translation import gettext_lazy as _
 # GitHub's own rule: alphanumerics and single inner hyphens, at most 39 chars.
 GITHUB_LOGIN_RE = r"^[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}$"
 github_login_validator = RegexValidator(GITHUB_LOGIN_RE, _("Not a valid GitHub login."))
+# Chat ids go into markup (Feishu's <at user_id="...">, Slack's <@...>): letters,
+# digits and _ . @ + - only.
+chat_user_id_validator = RegexValidator(
+    r"^[A-Za-z0-9_.@+-]+$", _("Letters, digits and _ . @ + - only.")
+)
 
 DEFAULT_REPORT_TEMPLATE = """\
 ### 姓名
@@ -81,6 +86,17 @@ class User(AbstractUser):
         _("time zone"), max_length=64, default="Asia/Shanghai", validators=[validate_timezone]
     )
     email_notifications = models.BooleanField(_("email notifications"), default=True)
+    chat_user_id = models.CharField(
+        _("chat user id"),
+        max_length=100,
+        blank=True,
+        validators=[chat_user_id_validator],
+        help_text=_(
+            "Your id in the camp's group chat, so that reminders there mention you: "
+            "Feishu/Lark open_id or user_id, DingTalk user id or mobile number, "
+            "WeCom user id or mobile number, Slack member id (U…)."
+        ),
+    )
 
     class Meta:
         constraints = [

@@ -231,6 +231,12 @@ class GitHubSettings(models.Model):
     last_sync_ok = models.BooleanField(_("last sync succeeded"), null=True, blank=True)
     last_sync_result = models.JSONField(_("last sync result"), default=dict, blank=True)
     last_sync_error = models.TextField(_("last sync error"), blank=True)
+    repository_renamed_from = models.CharField(
+        _("repository renamed from"),
+        max_length=200,
+        blank=True,
+        help_text=_("GitHub redirected the old name; the cohort now uses the new one."),
+    )
 
     class Meta:
         verbose_name = _("GitHub settings")
@@ -282,6 +288,12 @@ class GitHubPullRequest(models.Model):
         max_length=40,
         blank=True,
         help_text=_("The merge commit whose report files became reports."),
+    )
+    problems = models.JSONField(
+        _("files left for the TA"),
+        default=list,
+        blank=True,
+        help_text=_("Files of the merge not read or not written into a report, and why."),
     )
     students = models.ManyToManyField(
         settings.AUTH_USER_MODEL, blank=True, related_name="github_pull_requests"

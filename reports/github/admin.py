@@ -8,7 +8,8 @@ from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from camp.models import Role, User
@@ -92,6 +93,7 @@ class GitHubSettingsAdmin(TAReadOnlyMixin, admin.ModelAdmin):
         "last_sync_finished_at",
         "last_sync_ok",
         "last_result",
+        "last_files_left",
         "last_sync_error",
     ]
     actions = ["sync_now"]
@@ -115,7 +117,18 @@ class GitHubSettingsAdmin(TAReadOnlyMixin, admin.ModelAdmin):
 
     @admin.display(description=_("repository"))
     def repository(self, obj: GitHubSettings) -> str:
+        if obj.repository_renamed_from:
+            return _("%(repo)s (renamed from %(old)s)") % {
+                "repo": obj.cohort.github_repo or "—",
+                "old": obj.repository_renamed_from,
+            }
         return obj.cohort.github_repo or "—"
+
+    @admin.display(description=_("files skipped or left for the TA"))
+    def last_files_left(self, obj: GitHubSettings) -> str:
+        result = obj.last_sync_result or {}
+        lines = result.get("skipped_files", []) + result.get("file_problems", [])
+        return format_html_join(mark_safe("<br>"), "{}", ((line,) for line in lines)) or "—"
 
     @admin.display(description=_("report files path"))
     def reports_path(self, obj: GitHubSettings) -> str:
@@ -278,7 +291,15 @@ class WebhookDeliveryAdmin(TAReadOnlyMixin, admin.ModelAdmin):
 
 @admin.register(GitHubPullRequest)
 class GitHubPullRequestAdmin(TAReadOnlyMixin, admin.ModelAdmin):
-    list_display = ["number", "cohort", "author_login", "state", "merged_at", "ingested_sha"]
+    list_display = [
+        "number",
+        "cohort",
+        "author_login",
+        "state",
+        "merged_at",
+        "ingested_sha",
+        "problems",
+    ]
     list_filter = ["cohort", "state"]
     search_fields = ["author_login"]
     fields = [
@@ -289,6 +310,7 @@ class GitHubPullRequestAdmin(TAReadOnlyMixin, admin.ModelAdmin):
         "state",
         "merged_at",
         "report_paths",
+        "problems",
         "ingested_sha",
     ]
     readonly_fields = fields

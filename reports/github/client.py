@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import datetime
 import email.utils
+import hashlib
+import re
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -19,6 +21,7 @@ from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 
 import httpx
 from django.conf import settings
+from django.core.cache import cache
 from django.utils import timezone
 
 from camp.models import Cohort
@@ -39,6 +42,14 @@ IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "PATCH"})
 NEVER_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 # GitHub asks to wait at least a minute on a secondary limit without retry-after.
 SECONDARY_LIMIT_WAIT = datetime.timedelta(seconds=60)
+# A renamed or transferred repository answers 301 (307 for some requests) with a
+# Location under /repositories/<id>/; a transferred issue answers 301 too.
+REDIRECT_STATUSES = frozenset({301, 302, 307, 308})
+MAX_REDIRECTS = 5
+REPOSITORY_ID_RE = re.compile(r"/repositories/(\d+)(?:/|$)")
+# File contents are read with the raw media type: the default JSON answer is a
+# 403 `too_large` for files of 1 to 100 MB.
+RAW_MEDIA_TYPE = "application/vnd.github.raw"
 
 
 class GitHubError(Exception):
@@ -79,6 +90,9 @@ class Page:
     etag: str
     next_url: str
     not_modified: bool
+    # A 304 whose Link header names another next page than the stored one (the
+    # list grew past a full page: GitHub's ETag covers the body only).
+    next_url_changed: bool = False
 
 
 @dataclass
@@ -203,6 +217,9 @@ class GitHubClient:
         self.http = httpx.Client(headers=headers, timeout=DEFAULT_TIMEOUT, transport=transport)
         self.etags = etags
         self.log = RequestLog()
+        self.token = token
+        # (from, to) of every redirect followed, for callers that record a move.
+        self.redirects: list[tuple[str, str]] = []
         self._sleep = sleep
         self._now = now
 
@@ -220,23 +237,40 @@ class GitHubClient:
         return with_query(url, **params) if params else url
 
     def request(
-        self, method: str, url: str, *, json: Any = None, headers: dict | None = None
+        self,
+        method: str,
+        url: str,
+        *,
+        json: Any = None,
+        headers: dict | None = None,
+        max_bytes: int | None = None,
     ) -> httpx.Response:
         """One request. Idempotent methods are retried after short pauses on a 5xx or a
         transport error; any other method only when the request never left (see
         NEVER_SENT), because GitHub sometimes creates the comment or issue and still
-        answers 502 or times out: a retried POST would create it twice."""
+        answers 502 or times out: a retried POST would create it twice.
+
+        Redirects on the configured API's host are followed (a renamed or
+        transferred repository or issue): any 3xx by a GET, a 307 or 308 by any
+        method (they mean "not done here, repeat it there"); a write answered
+        301 or 302 raises, as repeating it elsewhere is the caller's decision. `max_bytes`
+        stops reading a body after that many bytes (plus one, so the caller sees
+        it was longer)."""
         retry_any_failure = method.upper() in IDEMPOTENT_METHODS
         attempts = len(RETRY_BACKOFF_SECONDS) + 1
-        for attempt in range(attempts):
+        target = self.url(url)
+        hops = 0
+        attempt = 0
+        while True:
             last_try = attempt == attempts - 1
             try:
-                response = self.http.request(method, self.url(url), json=json, headers=headers)
+                response = self._send(method, target, json, headers, max_bytes)
             except httpx.TransportError as exc:
                 self.log.requests += 1
                 if last_try or not (retry_any_failure or isinstance(exc, NEVER_SENT)):
                     raise GitHubError(f"{method} {url}: {exc.__class__.__name__}") from exc
                 self._sleep(RETRY_BACKOFF_SECONDS[attempt])
+                attempt += 1
                 continue
             self.log.requests += 1
             remaining = response.headers.get("x-ratelimit-remaining")
@@ -245,8 +279,15 @@ class GitHubClient:
             if response.status_code == 304:
                 self.log.not_modified += 1
                 return response
+            if response.status_code in REDIRECT_STATUSES:
+                target = self._redirect_target(method, url, target, response)
+                hops += 1
+                if hops > MAX_REDIRECTS:
+                    raise GitHubError(f"{method} {url}: more than {MAX_REDIRECTS} redirects")
+                continue
             if response.status_code >= 500 and retry_any_failure and not last_try:
                 self._sleep(RETRY_BACKOFF_SECONDS[attempt])
+                attempt += 1
                 continue
             limited = _rate_limit_error(response, self._now())
             if limited is not None:
@@ -259,16 +300,89 @@ class GitHubClient:
                     status=response.status_code,
                 )
             return response
-        raise AssertionError("unreachable")
+
+    def _send(
+        self, method: str, url: str, json: Any, headers: dict | None, max_bytes: int | None
+    ) -> httpx.Response:
+        request = self.http.build_request(method, url, json=json, headers=headers)
+        streamed = self.http.send(request, stream=True)
+        body = bytearray()
+        try:
+            for chunk in streamed.iter_bytes():
+                body += chunk
+                if max_bytes is not None and len(body) > max_bytes:
+                    del body[max_bytes + 1 :]
+                    break
+        finally:
+            streamed.close()
+        # The body is decoded already: the new response must not decode it again.
+        kept = [
+            (key, value)
+            for key, value in streamed.headers.multi_items()
+            if key.lower() not in ("content-encoding", "content-length", "transfer-encoding")
+        ]
+        return httpx.Response(
+            streamed.status_code, headers=kept, content=bytes(body), request=request
+        )
+
+    def _redirect_target(
+        self, method: str, url: str, current: str, response: httpx.Response
+    ) -> str:
+        location = response.headers.get("location", "")
+        if not location:
+            raise GitHubError(
+                f"{method} {url}: HTTP {response.status_code} without a Location",
+                status=response.status_code,
+            )
+        target = str(httpx.URL(current).join(location))
+        # 307 and 308 ask for the same request there, and say it was not carried
+        # out here (GitHub answers a write to a renamed repository with 307): safe
+        # to repeat for any method. A 301 or 302 is followed by reads only.
+        if method.upper() != "GET" and response.status_code not in (307, 308):
+            raise GitHubError(
+                f"{method} {url}: moved (HTTP {response.status_code}) to {target}; not repeated",
+                status=response.status_code,
+            )
+        if _origin(target) != _origin(self.base_url):
+            # The Authorization header goes with every request.
+            raise GitHubError(
+                f"{method} {url}: redirected to {_origin_text(target)}, not to the "
+                f"configured API {_origin_text(self.base_url)}; not following it.",
+                status=response.status_code,
+            )
+        self.redirects.append((current, target))
+        return target
+
+    def moved_repository_id(self) -> int | None:
+        """The id of the repository a followed redirect pointed at (a renamed or
+        transferred repository), or None."""
+        for _, target in self.redirects:
+            found = REPOSITORY_ID_RE.search(httpx.URL(target).path)
+            if found:
+                return int(found.group(1))
+        return None
 
     def get_page(self, url: str) -> Page:
-        """One page, conditional on the stored ETag; a 304 returns the stored data."""
+        """One page, conditional on the stored ETag; a 304 returns the stored data.
+
+        GitHub's ETag covers a page's body only: when a list grows past a full
+        page, page 1 stays 304 and the new `Link: rel="next"` comes on the 304.
+        So the next page is read from the 304's Link header when it has one."""
         url = self.url(url)
         cached = self.etags.get(url) if self.etags is not None else None
         headers = {"If-None-Match": cached.etag} if cached is not None and cached.etag else None
         response = self.request("GET", url, headers=headers)
         if response.status_code == 304 and cached is not None:
-            return Page(url, cached.data, cached.etag, cached.next_url, not_modified=True)
+            link = response.headers.get("link")
+            next_url = cached.next_url if link is None else parse_next_link(link)
+            return Page(
+                url,
+                cached.data,
+                cached.etag,
+                next_url,
+                not_modified=True,
+                next_url_changed=next_url != cached.next_url,
+            )
         return Page(
             url,
             response.json(),
@@ -278,7 +392,12 @@ class GitHubClient:
         )
 
     def get_all(self, path: str, **params: Any) -> Listing:
-        """Every page of a list, following `Link: rel="next"` (absolute URLs)."""
+        """Every page of a list, following `Link: rel="next"` (absolute URLs).
+
+        An unchanged (304) last page that is exactly full is followed by a look
+        at the page after it: should a 304 ever come without its Link header, a
+        list that grew past the full page is still seen (the look is a 304 too
+        once answered, so it costs no rate-limit unit)."""
         url: str = self.url(path, per_page=PER_PAGE, **params)
         pages: list[Page] = []
         seen: set[str] = set()
@@ -286,7 +405,7 @@ class GitHubClient:
             seen.add(url)
             page = self.get_page(url)
             pages.append(page)
-            url = page.next_url
+            url = page.next_url or _page_after_full(page)
             if url and _origin(self.url(url)) != _origin(self.base_url):
                 # The Authorization header goes with every request: a Link header
                 # (or a stored next URL) pointing elsewhere must not get our token.
@@ -299,11 +418,30 @@ class GitHubClient:
     def get_json(self, path: str, **params: Any) -> Any:
         return self.get_page(self.url(path, **params)).data
 
+    def get_raw(self, path: str, *, max_bytes: int, **params: Any) -> bytes:
+        """A file's bytes (raw media type: any size up to GitHub's 100 MB), read
+        up to `max_bytes` plus one byte."""
+        response = self.request(
+            "GET", self.url(path, **params), headers={"Accept": RAW_MEDIA_TYPE}, max_bytes=max_bytes
+        )
+        return response.content
+
     def post_json(self, path: str, payload: dict) -> Any:
         return self.request("POST", path, json=payload).json()
 
     def patch_json(self, path: str, payload: dict) -> Any:
         return self.request("PATCH", path, json=payload).json()
+
+
+def _page_after_full(page: Page) -> str:
+    """The URL of the page after an unchanged, exactly full last page ("" otherwise)."""
+    if not page.not_modified or not isinstance(page.data, list) or len(page.data) != PER_PAGE:
+        return ""
+    query = dict(parse_qsl(urlsplit(page.url).query))
+    if query.get("per_page") != str(PER_PAGE):
+        return ""
+    number = int(query["page"]) if query.get("page", "").isdigit() else 1
+    return with_query(page.url, page=number + 1)
 
 
 class DatabaseETags:
@@ -320,6 +458,8 @@ class DatabaseETags:
         failed run keeps the old ETags and the next run fetches the changes again."""
         now = timezone.now()
         for page in pages:
+            if page.not_modified and page.next_url_changed:
+                GitHubETag.objects.filter(url=page.url).update(next_url=page.next_url)
             if page.not_modified or not page.etag:
                 continue
             GitHubETag.objects.update_or_create(
@@ -337,3 +477,45 @@ def client_for(cohort: Cohort) -> GitHubClient:
     """A client with the cohort's own token if it has one, else GITHUB_TOKEN."""
     token = GitHubSettings.objects.filter(cohort=cohort).values_list("token", flat=True).first()
     return GitHubClient(token=token or "", etags=DatabaseETags())
+
+
+# ---------------------------------------------------------------- the app's own account
+
+
+APP_LOGIN_SECONDS = 24 * 60 * 60
+
+
+def app_login(client: GitHubClient) -> str:
+    """The login of the account the client's token belongs to (GET /user), cached
+    per token and API. The app posts reminder comments and summaries with it, and
+    must not read them back as someone's report. "" without a token, or when
+    GitHub does not say (a GitHub App's installation token gets 403 there; its
+    comments come from a `[bot]` account anyway)."""
+    if not client.token:
+        return ""
+    digest = hashlib.sha256(f"{client.base_url}\n{client.token}".encode()).hexdigest()
+    key = f"github-app-login:{digest}"
+    login = cache.get(key)
+    if login is None:
+        try:
+            login = str((client.get_json("/user") or {}).get("login") or "")
+        except RateLimited:
+            raise
+        except GitHubError as error:
+            if error.status not in (401, 403, 404):
+                raise
+            login = ""
+        cache.set(key, login, APP_LOGIN_SECONDS)
+    return login
+
+
+def app_login_for(cohort: Cohort) -> str:
+    """app_login for the token the cohort's requests use."""
+    with client_for(cohort) as client:
+        return app_login(client)
+
+
+def repository_name(client: GitHubClient, repository_id: int) -> str:
+    """The current owner/name of a repository, by its id (a redirect's target)."""
+    data = client.get_json(f"/repositories/{repository_id}")
+    return str((data or {}).get("full_name") or "")

@@ -9,8 +9,6 @@ them.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import datetime
 import logging
 from dataclasses import asdict, dataclass, field
@@ -21,16 +19,29 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from camp.models import Cohort, Membership, Mentorship, Role, User
-from reports.github.client import GitHubClient, GitHubError, Listing, repo_path
-from reports.models import GitHubComment, GitHubPullRequest, Period, Report, Review, Source
+from reports.github.client import (
+    GitHubClient,
+    GitHubError,
+    Listing,
+    RateLimited,
+    repo_path,
+)
+from reports.models import (
+    GitHubComment,
+    GitHubPullRequest,
+    Period,
+    Report,
+    Review,
+    Source,
+)
 from reports.parsing import (
+    MAX_REPORT_BYTES,
     ReportFile,
     Skipped,
     normalize_text,
     parse_claimed_range,
     read_report_file,
     skip_reason_for_name,
-    skip_reason_for_size,
 )
 from reports.periods import match_claimed_range, overlap_days, submission_period
 from reports.submissions import save_report
@@ -53,6 +64,8 @@ class SyncResult:
     # what was odd about those that are (a corrected year, GB18030 text).
     skipped_files: list[str] = field(default_factory=list)
     file_problems: list[str] = field(default_factory=list)
+    # "old/name -> new/name" when the repository was renamed or transferred.
+    repository_moved: str = ""
     requests: int = 0
     not_modified: int = 0
     rate_limit_units: int = 0
@@ -76,8 +89,10 @@ def _when(value: str | None) -> datetime.datetime | None:
 class Roster:
     """Who a GitHub login is, for one cohort."""
 
-    def __init__(self, cohort: Cohort) -> None:
+    def __init__(self, cohort: Cohort, *, own_login: str = "") -> None:
         self.cohort = cohort
+        # The account of the app's token: its reminder comments and summaries.
+        self.own_login = own_login.lower()
         self.students: dict[str, User] = {}
         self.staff: set[str] = set()
         for membership in Membership.objects.filter(cohort=cohort).select_related("user"):
@@ -106,6 +121,20 @@ class Roster:
 
     def is_sibling(self, login: str) -> bool:
         return login.lower() in self.siblings
+
+    def is_own(self, login: str) -> bool:
+        return bool(self.own_login) and login.lower() == self.own_login
+
+    def is_unknown(self, user: dict | None) -> bool:
+        """Whether a comment by this user would wait for the TA as unmatched: the
+        only case where the app's own login has to be known."""
+        login = (user or {}).get("login", "")
+        return not (
+            is_bot(user or {})
+            or self.student(login)
+            or self.is_staff(login)
+            or self.is_sibling(login)
+        )
 
 
 def is_bot(user: dict) -> bool:
@@ -147,7 +176,7 @@ def apply_comment(
     unmatched comment for the TA, or nothing (mentors, TAs, bots)."""
     user = comment.get("user") or {}
     login = user.get("login", "")
-    if is_bot(user) or roster.is_staff(login):
+    if is_bot(user) or roster.is_staff(login) or roster.is_own(login):
         result.ignored_comments += 1
         return
     record = GitHubComment.objects.filter(comment_id=comment["id"]).first()
@@ -283,14 +312,32 @@ def may_be_report(cohort: Cohort, path: str) -> bool:
 
 
 def student_for_file(cohort: Cohort, roster: Roster, path: str, author: str) -> User | None:
-    """The student a report file belongs to: a folder named after them, else the
-    PR's author (students add their own files, often from forks)."""
+    """The student a report file belongs to (see owner_of_file), or None."""
+    return owner_of_file(cohort, roster, path, author)[0]
+
+
+def owner_of_file(
+    cohort: Cohort, roster: Roster, path: str, author: str
+) -> tuple[User | None, str]:
+    """Whose report a PR file is, and what is wrong when it is nobody's.
+
+    The PR's author when they are on the roster (students add their own files,
+    often from forks); else a folder named after a student (a mentor or TA
+    committing for them). A student's PR adding a file in another student's
+    folder writes nobody's report: it waits for the TA, with the reason."""
     relative = path[len(cohort.github_reports_path.strip("/")) :].strip("/")
+    folder_student = None
     for part in relative.split("/")[:-1]:
-        student = roster.student(part)
-        if student is not None:
-            return student
-    return roster.student(author)
+        folder_student = roster.student(part)
+        if folder_student is not None:
+            break
+    author_student = roster.student(author)
+    if author_student is not None and folder_student not in (None, author_student):
+        return None, (
+            f"in the folder of {folder_student} but added by {author}; "
+            "not written into anyone's report, left for the TA"
+        )
+    return author_student or folder_student, ""
 
 
 @dataclass
@@ -301,13 +348,6 @@ class FetchedPull:
     reads: dict[str, ReportFile | Skipped]
 
 
-def _decode_contents(data: dict) -> bytes:
-    try:
-        return base64.b64decode(data.get("content") or "")
-    except (binascii.Error, ValueError) as exc:
-        raise GitHubError(f"undecodable contents of {data.get('path')}") from exc
-
-
 def submitted_at_of(pull: dict) -> datetime.datetime:
     # When the student opened the PR: a mentor merging days later must not make
     # the report late.
@@ -315,17 +355,35 @@ def submitted_at_of(pull: dict) -> datetime.datetime:
 
 
 def read_pull_file(
-    cohort: Cohort, path: str, data: dict, submitted_at: datetime.datetime
+    cohort: Cohort, path: str, raw: bytes, submitted_at: datetime.datetime
 ) -> ReportFile | Skipped:
     """A file of a merged PR read like the importer reads files from git history;
     yearless dates in its name take the year the PR was opened, in the cohort's
-    timezone."""
-    # GitHub leaves the content of a file over 1 MB out; its size says why.
-    reason = skip_reason_for_size(int(data.get("size") or 0))
-    if reason:
-        return Skipped(path, reason)
+    timezone. Too large or binary: Skipped, with the reason."""
     committed_at = timezone.localtime(submitted_at, cohort.tzinfo)
-    return read_report_file(path, _decode_contents(data), committed_at=committed_at)
+    return read_report_file(path, raw, committed_at=committed_at)
+
+
+def read_file_at(
+    client: GitHubClient, cohort: Cohort, path: str, ref: str, submitted_at: datetime.datetime
+) -> ReportFile | Skipped:
+    """One file at a commit, raw (so size never turns into a 403), read no further
+    than a report can be long. A file GitHub will not give (gone, over 100 MB,
+    any other refusal) is skipped with GitHub's reason; the run goes on."""
+    try:
+        raw = client.get_raw(
+            repo_path(cohort.github_repo, "contents", path), max_bytes=MAX_REPORT_BYTES, ref=ref
+        )
+    except RateLimited:
+        raise
+    except GitHubError as error:
+        if error.status is None or error.status >= 500:
+            raise  # GitHub is unwell, not the file: the whole run tries again later
+        return Skipped(path, f"GitHub would not give the file: {error}")
+    if len(raw) > MAX_REPORT_BYTES:
+        # Read no further than this: its full size is not worth a download.
+        return Skipped(path, "larger than 1 MB")
+    return read_pull_file(cohort, path, raw, submitted_at)
 
 
 def fetch_pull(client: GitHubClient, cohort: Cohort, pull: dict, known: GitHubPullRequest | None):
@@ -348,10 +406,9 @@ def fetch_pull(client: GitHubClient, cohort: Cohort, pull: dict, known: GitHubPu
     reads: dict[str, ReportFile | Skipped] = {}
     if state == GitHubPullRequest.State.MERGED:
         for path in candidate_paths(cohort, files):
-            data = client.get_json(
-                repo_path(cohort.github_repo, "contents", path), ref=pull["merge_commit_sha"]
+            reads[path] = read_file_at(
+                client, cohort, path, pull["merge_commit_sha"], submitted_at_of(pull)
             )
-            reads[path] = read_pull_file(cohort, path, data, submitted_at_of(pull))
     return FetchedPull(pull, files, reads)
 
 
@@ -399,16 +456,25 @@ def apply_pull(cohort: Cohort, fetched: FetchedPull, roster: Roster, result: Syn
             "report_paths": paths,
         },
     )
-    students = {s for p in paths if (s := student_for_file(cohort, roster, p, author))}
-    record.students.set(students)
+    owners = {path: owner_of_file(cohort, roster, path, author) for path in paths}
+    record.students.set({student for student, _ in owners.values() if student is not None})
     if state != GitHubPullRequest.State.MERGED:
         return
+    record.problems = [
+        f"{read.path}: {read.reason}"
+        for read in fetched.reads.values()
+        if isinstance(read, Skipped)
+    ]
     submitted_at = submitted_at_of(pull)
     submitted_on = timezone.localdate(submitted_at, cohort.tzinfo)
     periods = list(cohort.periods.all())
     for report in reports:
         result.file_problems += [f"{report.path}: {problem}" for problem in report.problems]
-        student = student_for_file(cohort, roster, report.path, author)
+        student, refused = owners[report.path]
+        if refused:
+            result.file_problems.append(f"{report.path}: {refused}")
+            record.problems.append(f"{report.path}: {refused}")
+            continue
         period = submission_period(
             periods,
             claimed_start=report.match_start,
@@ -422,7 +488,7 @@ def apply_pull(cohort: Cohort, fetched: FetchedPull, roster: Roster, result: Syn
             student, period, report, pull=pull, submitted_at=submitted_at, result=result
         )
     record.ingested_sha = pull["merge_commit_sha"]
-    record.save(update_fields=["ingested_sha"])
+    record.save(update_fields=["ingested_sha", "problems"])
     result.pull_requests_ingested += 1
 
 

@@ -11,7 +11,16 @@ from django.utils import timezone
 
 from camp.locks import single_instance
 from camp.models import Cohort
-from reports.github.client import DatabaseETags, GitHubClient, Listing, Page, client_for, repo_path
+from reports.github.client import (
+    DatabaseETags,
+    GitHubClient,
+    Listing,
+    Page,
+    app_login,
+    client_for,
+    repo_path,
+    repository_name,
+)
 from reports.github.ingest import (
     FetchedPull,
     Roster,
@@ -62,8 +71,13 @@ def sync_cohort(cohort: Cohort, *, client: GitHubClient | None = None) -> SyncRe
                 if fetched is not None:
                     pulls.append(fetched)
                     fetched_pages += fetched.files.pages if fetched.files else []
+        moved_to = _moved_to(client, cohort)
+        roster = Roster(cohort)
+        if any(roster.is_unknown(c.get("user")) for _, comments in summary for c in comments.items):
+            roster.own_login = app_login(client).lower()
         with transaction.atomic():
-            roster = Roster(cohort)
+            if moved_to:
+                result.repository_moved = record_repository_move(cohort, moved_to)
             for issue, comments in summary:
                 apply_issue_comments(cohort, issue, comments.items, roster, result)
             for fetched in pulls:
@@ -77,6 +91,28 @@ def sync_cohort(cohort: Cohort, *, client: GitHubClient | None = None) -> SyncRe
         if own_client:
             client.close()
     return result
+
+
+def _moved_to(client: GitHubClient, cohort: Cohort) -> str:
+    """The repository's new owner/name when GitHub redirected us to it, else ""."""
+    repository_id = client.moved_repository_id()
+    if repository_id is None:
+        return ""
+    name = repository_name(client, repository_id)
+    return name if name and name.lower() != cohort.github_repo.lower() else ""
+
+
+def record_repository_move(cohort: Cohort, new_name: str) -> str:
+    """The cohort follows its renamed or transferred repository; the TA sees the
+    old name in the cohort's GitHub settings and in the sync result. Returns
+    "old -> new"."""
+    old_name = cohort.github_repo
+    cohort.github_repo = new_name
+    cohort.save(update_fields=["github_repo"])
+    GitHubSettings.objects.update_or_create(
+        cohort=cohort, defaults={"repository_renamed_from": old_name}
+    )
+    return f"{old_name} -> {new_name}"
 
 
 def cohort_sync_lock(cohort: Cohort) -> single_instance:

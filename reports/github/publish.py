@@ -16,6 +16,7 @@ from django.conf import settings
 from camp.models import Cohort, Role, User
 from reports.github.client import PER_PAGE, GitHubClient, GitHubError, client_for, repo_path
 from reports.github.ingest import link_summary_issue, period_for_issue_title
+from reports.github.poll import record_repository_move
 from reports.models import GitHubSettings, Period
 from reports.overview.summary import period_summary
 from reports.parsing import normalize_text
@@ -68,7 +69,26 @@ def with_summary(body: str, summary: str) -> str:
 
 def _find_issue(client: GitHubClient, cohort: Cohort, period: Period) -> dict | None:
     if period.summary_issue_number:
-        return client.get_json(repo_path(cohort.github_repo, "issues", period.summary_issue_number))
+        number = period.summary_issue_number
+        issue = client.get_json(repo_path(cohort.github_repo, "issues", number))
+        if not _is_issue_of(issue, cohort.github_repo, number) and client.redirects:
+            # The repository itself may have been renamed: then the issue is still ours.
+            current = client.get_json(repo_path(cohort.github_repo)) or {}
+            new_name = str(current.get("full_name") or "")
+            if new_name.lower() != cohort.github_repo.lower() and _is_issue_of(
+                issue, new_name, number
+            ):
+                record_repository_move(cohort, new_name)
+        if not _is_issue_of(issue, cohort.github_repo, number):
+            # GitHub followed a transferred issue (or a renamed repository) elsewhere:
+            # writing there by our number would change another issue.
+            where = issue.get("html_url", "") if isinstance(issue, dict) else ""
+            raise GitHubError(
+                f"Summary issue #{number} of {cohort.github_repo} has moved ({where}); "
+                "not publishing there. Link the period to its issue again (or let the "
+                "next sync record a renamed repository)."
+            )
+        return issue
     listing = client.get_all(
         repo_path(cohort.github_repo, "issues"), state="all", sort="created", direction="asc"
     )
@@ -79,6 +99,13 @@ def _find_issue(client: GitHubClient, cohort: Cohort, period: Period) -> dict | 
         if found is not None and found.pk == period.pk:
             return issue
     return None
+
+
+def _is_issue_of(issue: object, repo: str, number: int) -> bool:
+    if not isinstance(issue, dict) or issue.get("number") != number:
+        return False
+    repository_url = str(issue.get("repository_url") or "")
+    return not repository_url or repository_url.lower().endswith("/repos/" + repo.lower())
 
 
 def _newest_issue_titled(client: GitHubClient, cohort: Cohort, title: str) -> dict | None:

@@ -12,7 +12,6 @@ from __future__ import annotations
 import logging
 
 from celery import Task, shared_task
-from django.db import IntegrityError
 from django.utils import timezone
 
 from camp.locks import single_instance
@@ -60,9 +59,6 @@ def process_github_delivery(self, delivery_id: int) -> dict | None:
         return process_delivery(delivery, resync=sync_github_cohort.delay_on_commit)
     except RateLimited as exc:
         raise self.retry(eta=exc.retry_at, exc=exc) from exc
-    except IntegrityError as exc:
-        # A poll inserted the same comment at the same moment: try again shortly.
-        raise self.retry(countdown=5, max_retries=3, exc=exc) from exc
 
 
 @shared_task(
@@ -85,10 +81,22 @@ def publish_cohort_summaries(self, cohort_id: int) -> list[dict]:
                 raise self.retry(eta=exc.retry_at, exc=exc) from exc
             except CannotPublish as exc:
                 logger.info("summary of %s #%s not published: %s", cohort.slug, period.number, exc)
-            except GitHubError as exc:
-                # One period's failure must not keep the others stale; the next
-                # beat run tries it again.
-                logger.warning("summary of %s #%s failed: %s", cohort.slug, period.number, exc)
+            except Exception as exc:  # whatever it was, one period's failure is recorded
+                # and must not keep the others stale; the next beat run tries again.
+                logger.warning(
+                    "summary of %s #%s failed: %s",
+                    cohort.slug,
+                    period.number,
+                    exc,
+                    exc_info=not isinstance(exc, GitHubError),
+                )
+                results.append(
+                    {
+                        "action": "failed",
+                        "period": period.number,
+                        "error": f"{exc.__class__.__name__}: {exc}",
+                    }
+                )
     return results
 
 

@@ -16,7 +16,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from camp.models import Cohort
-from reports.github.client import GitHubError, RateLimited, client_for
+from reports.github.client import RateLimited, app_login_for, client_for
 from reports.github.ingest import (
     FetchedPull,
     Roster,
@@ -34,6 +34,9 @@ logger = logging.getLogger(__name__)
 
 MAX_BODY_BYTES = 5 * 1024 * 1024
 HANDLED_EVENTS = frozenset({"issue_comment", "issues", "pull_request"})
+# The pull_request actions that can change a report; labeled, assigned,
+# review_requested and the rest would only cost a listing of the files.
+PULL_ACTIONS = frozenset({"opened", "reopened", "synchronize", "closed", "edited"})
 
 
 class BadDelivery(ValueError):
@@ -95,8 +98,9 @@ def cohorts_for_repo(full_name: str) -> list[Cohort]:
 def process_delivery(
     delivery: WebhookDelivery, *, resync: Callable[[int], object] | None = None
 ) -> dict[str, Any]:
-    """Apply one stored delivery. Raises RateLimited (the task reschedules); other
-    GitHub errors mark the delivery failed, and the next poll catches up.
+    """Apply one stored delivery. Raises RateLimited (the task reschedules); any
+    other error marks the delivery failed (never left `received`), and the next
+    poll catches up.
     `resync(cohort_id)` asks for a full sync of a cohort after commit, when the
     delivery says more changed than it carries (the caller enqueues it)."""
     if delivery.status != WebhookDelivery.Status.RECEIVED:
@@ -106,23 +110,27 @@ def process_delivery(
         # opens, as the polling run does: on SQLite an open write transaction
         # holds the database lock through every timeout and retry of the fetch.
         payload = delivery.payload
-        pulls = _fetch_pulls(payload) if delivery.event == "pull_request" else None
+        pulls = own_logins = None
+        if delivery.event == "pull_request":
+            pulls = _fetch_pulls(payload)
+        elif delivery.event == "issue_comment":
+            own_logins = _own_logins(payload)
         with transaction.atomic():
             if pulls is not None:
                 outcome = _apply_pulls(payload, pulls)
             elif delivery.event == "issues":
                 outcome = _issues(payload, resync)
             else:
-                outcome = _issue_comment(payload)
+                outcome = _issue_comment(payload, own_logins or {})
         result = outcome.as_dict()
     except RateLimited:
         raise
-    except (GitHubError, KeyError, TypeError) as exc:
+    except Exception as exc:  # recorded on the delivery whatever it was: never stuck in received
         delivery.status = WebhookDelivery.Status.FAILED
         delivery.error = f"{exc.__class__.__name__}: {exc}"
         delivery.processed_at = timezone.now()
         delivery.save(update_fields=["status", "error", "processed_at"])
-        logger.warning("webhook delivery %s failed: %s", delivery.delivery_id, exc)
+        logger.warning("webhook delivery %s failed: %s", delivery.delivery_id, exc, exc_info=True)
         return {}
     delivery.status = WebhookDelivery.Status.PROCESSED
     delivery.result = result
@@ -131,7 +139,19 @@ def process_delivery(
     return result
 
 
-def _issue_comment(payload: dict) -> SyncResult:
+def _own_logins(payload: dict) -> dict[int, str]:
+    """The app's own GitHub login for each cohort of the repository where the
+    comment's author is otherwise unknown (asked before the transaction opens;
+    cached after the first time)."""
+    user = payload["comment"].get("user")
+    return {
+        cohort.pk: app_login_for(cohort)
+        for cohort in cohorts_for_repo(payload["repository"]["full_name"])
+        if Roster(cohort).is_unknown(user)
+    }
+
+
+def _issue_comment(payload: dict, own_logins: dict[int, str]) -> SyncResult:
     result = SyncResult()
     issue, comment = payload["issue"], payload["comment"]
     if "pull_request" in issue:
@@ -144,7 +164,8 @@ def _issue_comment(payload: dict) -> SyncResult:
         if period is None:
             continue
         link_summary_issue(period, issue)
-        apply_comment(cohort, period, comment, Roster(cohort), result)
+        roster = Roster(cohort, own_login=own_logins.get(cohort.pk, ""))
+        apply_comment(cohort, period, comment, roster, result)
     return result
 
 
@@ -178,6 +199,8 @@ class FetchedPulls:
 def _fetch_pulls(payload: dict) -> FetchedPulls:
     pull = payload["pull_request"]
     fetched = FetchedPulls([])
+    if payload.get("action") not in PULL_ACTIONS:
+        return fetched
     for cohort in cohorts_for_repo(payload["repository"]["full_name"]):
         if not cohort.github_reports_path:
             continue

@@ -5,6 +5,15 @@ It paginates with absolute `Link` URLs, answers `If-None-Match` with 304 (which,
 as on GitHub, costs no rate-limit unit), sends rate-limit headers, and plays
 scripted faults: a 502 on a given page, a secondary limit (403 + retry-after),
 an exhausted primary limit (x-ratelimit-remaining: 0 + reset).
+
+Where GitHub surprises clients, it does so here too (section "GitHub's real
+behaviours" below): a 304 carries the `Link` header of the current list (the
+ETag covers the body only, so a full page stays 304 when the list grows);
+contents over 1 MB are a 403 `too_large` in JSON and fine as raw; a renamed or
+transferred repository answers 301 (307 for writes) to `/repositories/<id>/...`,
+a transferred issue 301 to its new place; `GET /user` names the token's
+account; comments and pull requests may have `user: null` or the `ghost` user;
+pull request files may be `removed` or `renamed` (with `previous_filename`).
 """
 
 from __future__ import annotations
@@ -19,7 +28,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import parse_qs, unquote, urlsplit
+from urllib.parse import parse_qs, quote, unquote, urlencode, urlsplit
 
 
 def iso(moment: datetime.datetime) -> str:
@@ -45,6 +54,7 @@ class Fault:
 @dataclass
 class Repo:
     full_name: str
+    id: int = 0
     issues: dict[int, dict] = field(default_factory=dict)
     comments: dict[int, list[dict]] = field(default_factory=dict)
     pulls: dict[int, dict] = field(default_factory=dict)
@@ -67,6 +77,13 @@ class FakeGitHub:
         self._server: ThreadingHTTPServer | None = None
         self.base_url = ""
         self.clock = datetime.datetime(2025, 3, 1, tzinfo=datetime.UTC)
+        # Old full name -> repository id (renamed or transferred repositories).
+        self.moved_repos: dict[str, int] = {}
+        # (full name, number) -> (repository id, new number) of transferred issues.
+        self.moved_issues: dict[tuple[str, int], tuple[int, int]] = {}
+        # Token -> the login GET /user answers; any other token is DEFAULT_LOGIN.
+        self.token_logins: dict[str, str] = {}
+        self.user_requests = 0
 
     # ------------------------------------------------------------ lifecycle
 
@@ -105,9 +122,13 @@ class FakeGitHub:
 
     def repo(self, full_name: str) -> Repo:
         with self._lock:
-            return self.repos.setdefault(full_name, Repo(full_name))
+            if full_name not in self.repos:
+                self.repos[full_name] = Repo(full_name, id=500000 + len(self.repos))
+            return self.repos[full_name]
 
-    def _user(self, login: str, user_type: str = "User") -> dict:
+    def _user(self, login: str | None, user_type: str = "User") -> dict | None:
+        if login is None:  # GitHub sends `user: null` for some deleted accounts
+            return None
         return {"login": login, "id": abs(hash(login)) % 10**8, "type": user_type}
 
     def add_issue(self, repo: str, title: str, *, login: str = "ta", body: str = "") -> dict:
@@ -127,6 +148,7 @@ class FakeGitHub:
                 "updated_at": at,
                 "html_url": f"https://github.com/{repo}/issues/{number}",
                 "url": f"{self.base_url}/repos/{repo}/issues/{number}",
+                "repository_url": f"{self.base_url}/repos/{repo}",
             }
             data.issues[number] = issue
             data.comments[number] = []
@@ -136,7 +158,7 @@ class FakeGitHub:
         self,
         repo: str,
         issue_number: int,
-        login: str,
+        login: str | None,
         body: str,
         *,
         at: datetime.datetime | None = None,
@@ -186,19 +208,23 @@ class FakeGitHub:
     def add_pull(
         self,
         repo: str,
-        login: str,
+        login: str | None,
         files: dict[str, str | bytes],
         *,
         merged: bool = True,
         fork: bool = True,
         created_at: datetime.datetime | None = None,
+        removed: tuple[str, ...] = (),
+        renamed: dict[str, str] | None = None,
     ) -> dict:
-        """A pull request adding `files` (path -> text or bytes); merged ones land in `repo`."""
+        """A pull request adding `files` (path -> text or bytes); merged ones land in
+        `repo`. `removed` paths are deleted by it; `renamed` maps a new path (also
+        in `files`) to its previous one."""
         with self._lock:
             data = self.repo(repo)
             number = len(data.issues) + len(data.pulls) + 1
             created = created_at or self._tick()
-            head_repo = f"{login}/{repo.split('/')[1]}" if fork else repo
+            head_repo = f"{login or 'ghost'}/{repo.split('/')[1]}" if fork else repo
             head_sha = hashlib.sha1(f"head{repo}{number}".encode()).hexdigest()
             merge_sha = hashlib.sha1(f"merge{repo}{number}".encode()).hexdigest()
             merged_at = iso(created + datetime.timedelta(days=2)) if merged else None
@@ -221,14 +247,19 @@ class FakeGitHub:
                 path: text if isinstance(text, bytes) else text.encode()
                 for path, text in files.items()
             }
+            renamed = renamed or {}
             data.pull_files[number] = [
                 {
                     "sha": hashlib.sha1(raw).hexdigest(),
                     "filename": path,
-                    "status": "added",
+                    "status": "renamed" if path in renamed else "added",
                     "additions": raw.count(b"\n") + 1,
+                    **({"previous_filename": renamed[path]} if path in renamed else {}),
                 }
                 for path, raw in raw_files.items()
+            ] + [
+                {"sha": "0" * 40, "filename": path, "status": "removed", "deletions": 1}
+                for path in removed
             ]
             for path, raw in raw_files.items():
                 data.contents[(path, head_sha)] = raw
@@ -248,6 +279,8 @@ class FakeGitHub:
                 updated_at=iso(self.clock),
             )
             for file in data.pull_files[number]:
+                if file["status"] == "removed":
+                    continue
                 text = data.contents[(file["filename"], pull["head"]["sha"])]
                 data.contents[(file["filename"], merge_sha)] = text
             return pull
@@ -278,7 +311,10 @@ class FakeGitHub:
             self.requests.append((method, handler.path, status))
             if status != 304:
                 self.rate_remaining = max(0, self.rate_remaining - 1)
-        raw = b"" if body is None else json.dumps(body).encode()
+        if isinstance(body, bytes):
+            raw = body
+        else:
+            raw = b"" if body is None else json.dumps(body).encode()
         handler.send_response(status)
         headers.setdefault("Content-Type", "application/json; charset=utf-8")
         headers.setdefault("x-ratelimit-limit", str(self.RATE_LIMIT))
@@ -314,11 +350,46 @@ class FakeGitHub:
         return answer
 
     def _answer(self, method: str, path: str, query: dict, payload: dict, headers) -> tuple:
-        match = re.fullmatch(r"/repos/([^/]+/[^/]+)(/.*)?", path)
-        if not match or match.group(1) not in self.repos:
+        if path == "/user" and method == "GET":
+            return self._authenticated_user(headers)
+        if method == "GET" and (m := re.fullmatch(r"/repositories/(\d+)", path)):
+            found = self._repo_by_id(int(m.group(1)))
+            if found is None:
+                return 404, {"message": "Not Found"}, {}
+            return 200, {"id": found.id, "full_name": found.full_name}, {}
+        match = re.fullmatch(r"/repos/([^/]+/[^/]+)(/.*)?", path) or re.fullmatch(
+            r"/repositories/(\d+)(/.*)?", path
+        )
+        if not match:
             return 404, {"message": "Not Found"}, {}
-        data = self.repos[match.group(1)]
+        if path.startswith("/repositories/"):
+            found = self._repo_by_id(int(match.group(1)))
+        else:
+            found = self.repos.get(match.group(1))
+            if found is None and match.group(1) in self.moved_repos:
+                return self._moved(
+                    method,
+                    f"/repositories/{self.moved_repos[match.group(1)]}",
+                    match.group(2) or "",
+                    query,
+                )
+        if found is None:
+            return 404, {"message": "Not Found"}, {}
+        data = found
         rest = match.group(2) or ""
+        issue_moved = re.fullmatch(r"/issues/(\d+)(/.*)?", rest)
+        if issue_moved and (data.full_name, int(issue_moved.group(1))) in self.moved_issues:
+            repo_id, number = self.moved_issues[(data.full_name, int(issue_moved.group(1)))]
+            tail = f"/issues/{number}{issue_moved.group(2) or ''}"
+            return self._moved(method, f"/repositories/{repo_id}", tail, query)
+        if method == "POST" and (m := re.fullmatch(r"/issues/(\d+)/comments", rest)):
+            if int(m.group(1)) not in data.issues:
+                return 404, {"message": "Not Found"}, {}
+            login = self._login_of(headers)
+            comment = self.add_comment(data.full_name, int(m.group(1)), login, payload["body"])
+            return 201, comment, {}
+        if method == "GET" and (m := re.fullmatch(r"/contents/(.+)", rest)):
+            return self._contents(data, m.group(1), query, headers)
         if method == "GET":
             found = self._get(data, rest, query)
             if found is None:
@@ -336,6 +407,8 @@ class FakeGitHub:
         return 404, {"message": "Not Found"}, {}
 
     def _get(self, data: Repo, rest: str, query: dict):
+        if rest == "":
+            return {"id": data.id, "full_name": data.full_name}
         if rest == "/issues":
             issues = [dict(i) for i in data.issues.values()]
             issues += [
@@ -357,21 +430,6 @@ class FakeGitHub:
             return sorted(pulls, key=lambda p: p["number"])
         if m := re.fullmatch(r"/pulls/(\d+)/files", rest):
             return data.pull_files.get(int(m.group(1)))
-        if m := re.fullmatch(r"/contents/(.+)", rest):
-            ref = query.get("ref", "")
-            raw = data.contents.get((m.group(1), ref))
-            if raw is None:
-                return None
-            # As GitHub does, the content of a file over 1 MB is left out.
-            too_large = len(raw) > 1024 * 1024
-            return {
-                "type": "file",
-                "path": m.group(1),
-                "sha": hashlib.sha1(raw).hexdigest(),
-                "size": len(raw),
-                "encoding": "none" if too_large else "base64",
-                "content": "" if too_large else base64.encodebytes(raw).decode(),
-            }
         return None
 
     def _listing(self, path: str, query: dict, found, headers) -> tuple:
@@ -395,3 +453,112 @@ class FakeGitHub:
         if headers.get("If-None-Match") == etag:
             return 304, None, extra
         return 200, body, extra
+
+    # ------------------------------------------------------------ GitHub's real behaviours
+
+    DEFAULT_LOGIN = "camp-app"
+    # GET /repos/{owner}/{repo}/contents/{path}: JSON up to 1 MB, raw up to 100 MB.
+    JSON_CONTENTS_LIMIT = 1024 * 1024
+    RAW_CONTENTS_LIMIT = 100 * 1024 * 1024
+
+    def rename_repo(self, old: str, new: str) -> Repo:
+        """Rename (or transfer) a repository: the old name redirects to its id."""
+        with self._lock:
+            data = self.repos.pop(old)
+            data.full_name = new
+            self.repos[new] = data
+            self.moved_repos[old] = data.id
+            for issue in data.issues.values():
+                issue["repository_url"] = f"{self.base_url}/repos/{new}"
+                issue["html_url"] = issue["html_url"].replace(f"/{old}/", f"/{new}/")
+            return data
+
+    def transfer_issue(self, repo: str, number: int, to_repo: str) -> dict:
+        """Move an issue and its comments to another repository, as GitHub's
+        "Transfer issue" does; the old number redirects there."""
+        with self._lock:
+            source, target = self.repo(repo), self.repo(to_repo)
+            issue = source.issues.pop(number)
+            comments = source.comments.pop(number)
+            new_number = len(target.issues) + len(target.pulls) + 1
+            issue.update(
+                number=new_number,
+                html_url=f"https://github.com/{to_repo}/issues/{new_number}",
+                url=f"{self.base_url}/repos/{to_repo}/issues/{new_number}",
+                repository_url=f"{self.base_url}/repos/{to_repo}",
+            )
+            target.issues[new_number] = issue
+            target.comments[new_number] = comments
+            self.moved_issues[(repo, number)] = (target.id, new_number)
+            return issue
+
+    def _repo_by_id(self, repo_id: int) -> Repo | None:
+        return next((data for data in self.repos.values() if data.id == repo_id), None)
+
+    def _moved(self, method: str, prefix: str, rest: str, query: dict) -> tuple:
+        """GitHub's answer at an old name: 301 for reads, 307 for writes (repeat the
+        same method there), with a body that is not the resource."""
+        qs = urlencode(sorted(query.items()))
+        location = f"{self.base_url}{prefix}{quote(rest, safe='/~')}" + (f"?{qs}" if qs else "")
+        status = 301 if method == "GET" else 307
+        body = {
+            "message": "Moved Permanently",
+            "url": location,
+            "documentation_url": "https://docs.github.com/rest/guides/best-practices-for-using-the-rest-api#follow-redirects",
+        }
+        return status, body, {"Location": location}
+
+    def _login_of(self, headers) -> str:
+        token = headers.get("Authorization", "").removeprefix("Bearer ").removeprefix("token ")
+        return self.token_logins.get(token, self.DEFAULT_LOGIN)
+
+    def _authenticated_user(self, headers) -> tuple:
+        """GET /user: the token's account. No token: 401. A GitHub App
+        installation token (ghs_...): 403, it is not a user."""
+        self.user_requests += 1
+        token = headers.get("Authorization", "").removeprefix("Bearer ").removeprefix("token ")
+        if not token:
+            return 401, {"message": "Requires authentication"}, {}
+        if token.startswith("ghs_"):
+            return 403, {"message": "Resource not accessible by integration"}, {}
+        return 200, self._user(self._login_of(headers)), {}
+
+    def _contents(self, data: Repo, path: str, query: dict, headers) -> tuple:
+        raw = data.contents.get((path, query.get("ref", "")))
+        if raw is None:
+            return 404, {"message": "Not Found"}, {}
+        accept = headers.get("Accept", "")
+        if len(raw) > self.RAW_CONTENTS_LIMIT or (
+            "vnd.github.raw" not in accept
+            and "vnd.github.object" not in accept
+            and len(raw) > self.JSON_CONTENTS_LIMIT
+        ):
+            return self._too_large()
+        if "vnd.github.raw" in accept:
+            return 200, raw, {"Content-Type": "application/vnd.github.raw; charset=utf-8"}
+        too_large = len(raw) > self.JSON_CONTENTS_LIMIT  # the .object media type only
+        return (
+            200,
+            {
+                "type": "file",
+                "path": path,
+                "sha": hashlib.sha1(raw).hexdigest(),
+                "size": len(raw),
+                "encoding": "none" if too_large else "base64",
+                "content": "" if too_large else base64.encodebytes(raw).decode(),
+            },
+            {},
+        )
+
+    def _too_large(self) -> tuple:
+        return (
+            403,
+            {
+                "message": "This API returns blobs up to 1 MB in size. The requested blob is "
+                "too large to fetch via the API, but you can use the Git Data API to "
+                "request blobs up to 100 MB in size.",
+                "errors": [{"resource": "Blob", "field": "data", "code": "too_large"}],
+                "documentation_url": "https://docs.github.com/rest/repos/contents#get-repository-content",
+            },
+            {},
+        )

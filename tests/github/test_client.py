@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import json
 
 import httpx
 import pytest
@@ -343,3 +344,70 @@ def test_fake_server_pages_etags_and_faults(fake_github):
     with pytest.raises(RateLimited):
         client.get_all(f"/repos/o/r/issues/{issue['number']}/comments")
     assert fake_github.auth_headers[-1] == "Bearer t"
+
+
+# ---------------------------------------------------------------- issue 15: full pages, redirects
+
+
+@respx.mock
+def test_304_link_header_names_the_new_next_page():
+    first = f"{API}/repos/o/r/issues?per_page=100"
+    etags = MemoryETags()
+    etags.rows[first] = Cached(etag='"p1"', data=[{"n": i} for i in range(100)], next_url="")
+    second = f"{API}/repos/o/r/issues?page=2&per_page=100"
+    respx.get(first).mock(
+        return_value=httpx.Response(304, headers={"Link": f'<{second}>; rel="next"'})
+    )
+    respx.get(second).mock(return_value=httpx.Response(200, json=[{"n": 100}]))
+    client, _ = make_client(etags=etags)
+    listing = client.get_all("/repos/o/r/issues")
+    assert len(listing.items) == 101
+    assert listing.pages[0].next_url == second and listing.pages[0].next_url_changed
+
+
+@respx.mock
+def test_full_last_page_answered_304_without_link_still_looks_at_the_next_page():
+    first = f"{API}/repos/o/r/issues?per_page=100"
+    etags = MemoryETags()
+    etags.rows[first] = Cached(etag='"p1"', data=[{"n": i} for i in range(100)], next_url="")
+    respx.get(first).mock(return_value=httpx.Response(304))
+    second = respx.get(f"{API}/repos/o/r/issues?page=2&per_page=100").mock(
+        return_value=httpx.Response(200, json=[{"n": 100}])
+    )
+    client, _ = make_client(etags=etags)
+    assert len(client.get_all("/repos/o/r/issues").items) == 101
+    assert second.called
+
+
+@respx.mock
+def test_reads_follow_redirects_on_the_api_host_writes_only_307():
+    moved = f"{API}/repositories/42/issues/1"
+    respx.get(f"{API}/repos/o/r/issues/1").mock(
+        return_value=httpx.Response(301, headers={"Location": moved}, json={"message": "Moved"})
+    )
+    respx.get(moved).mock(return_value=httpx.Response(200, json={"number": 1}))
+    respx.patch(f"{API}/repos/o/r/issues/1").mock(
+        return_value=httpx.Response(307, headers={"Location": moved})
+    )
+    patched = respx.patch(moved).mock(return_value=httpx.Response(200, json={"number": 1}))
+    respx.post(f"{API}/repos/o/r/issues/1/comments").mock(
+        return_value=httpx.Response(301, headers={"Location": moved + "/comments"})
+    )
+    client, _ = make_client()
+    assert client.get_json("/repos/o/r/issues/1") == {"number": 1}
+    assert client.moved_repository_id() == 42
+    assert client.patch_json("/repos/o/r/issues/1", {"body": "x"}) == {"number": 1}
+    assert json.loads(patched.calls.last.request.content) == {"body": "x"}
+    with pytest.raises(GitHubError, match="not repeated"):
+        client.post_json("/repos/o/r/issues/1/comments", {"body": "x"})
+
+
+@respx.mock
+def test_raw_contents_are_read_no_further_than_asked():
+    respx.get(f"{API}/repos/o/r/contents/a.md").mock(
+        return_value=httpx.Response(200, content=b"x" * 5000)
+    )
+    client, _ = make_client()
+    raw = client.get_raw("/repos/o/r/contents/a.md", max_bytes=100)
+    assert raw == b"x" * 101
+    assert respx.calls.last.request.headers["Accept"] == "application/vnd.github.raw"

@@ -145,7 +145,8 @@ def test_one_periods_failure_does_not_keep_the_others_stale(publish_camp, fake_g
     fake_github.fail("PATCH", rf"/issues/{first['number']}$", 422, times=10)
     with time_machine.travel(datetime.datetime(2025, 3, 20, 12, tzinfo=datetime.UTC), tick=False):
         results = publish_cohort_summaries.run(publish_camp.cohort.pk)
-    assert [r["action"] for r in results] == ["updated"]
+    assert [r["action"] for r in results] == ["failed", "updated"]
+    assert "HTTP 422" in results[0]["error"]
     assert [code for *_, code in patches(fake_github)] == [422, 200]
 
 

@@ -139,7 +139,7 @@ def test_files_the_shared_reader_skips_are_reported_not_imported(files_camp, fak
     assert len(contents_fetched(fake_github)) == 3
     assert sorted(result.skipped_files) == [
         f"{folder}/[WeeklyReport]2025.03.03~2025.03.16.md: a binary file",
-        f"{folder}/[WeeklyReport]2025.03.17~2025.03.30.md: larger than 1 MB (1048577 bytes)",
+        f"{folder}/[WeeklyReport]2025.03.17~2025.03.30.md: larger than 1 MB",
         f"{folder}/notes.md: no weekly-report tag or date range in the name, "
         "and not the report template",
     ]

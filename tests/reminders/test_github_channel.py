@@ -131,3 +131,18 @@ def test_no_comment_without_a_summary_issue(camp):
     camp.cohort.github_repo = "PFCCLab/Camp"
     camp.cohort.save()
     assert run(MORNING_AFTER) == []
+
+
+@respx.mock
+def test_only_people_with_a_github_login_are_mentioned(github_camp):
+    # Bob joined by invitation: no GitHub login. His app username must not become
+    # an @mention, which would ping whoever owns that name on GitHub.
+    camp = github_camp
+    camp.bob.github_login = None
+    camp.bob.save()
+    ReportFactory(student=camp.carol, period=camp.period(1))
+    route = respx.post(COMMENTS).mock(return_value=httpx.Response(201, json={"id": 1}))
+    run(MORNING_AFTER)
+    body = json.loads(route.calls.last.request.content)["body"]
+    assert "@alice" in body
+    assert "@bob" not in body and camp.bob.name in body

@@ -38,6 +38,9 @@ class Command(BaseCommand):
             except GitHubError as exc:
                 failures.append(f"{each.slug}: {exc}")
                 continue
+            except Exception as exc:  # recorded by run_sync; the other cohorts still sync
+                failures.append(f"{each.slug}: {exc.__class__.__name__}: {exc}")
+                continue
             if result is None:
                 outcomes.append({"cohort": each.slug, "skipped": "another sync is running"})
             else:
@@ -62,6 +65,10 @@ class Command(BaseCommand):
                     **outcome
                 )
             )
+            if outcome.get("repository_moved"):
+                self.stdout.write(f"  repository moved: {outcome['repository_moved']}")
+            for line in outcome.get("skipped_files", []) + outcome.get("file_problems", []):
+                self.stdout.write(f"  {line}")
 
 
 def json_dumps(value: object) -> str:

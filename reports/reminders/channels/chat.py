@@ -13,8 +13,10 @@ import base64
 import datetime
 import hashlib
 import hmac
+import json
+import re
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from http import HTTPStatus
 from urllib.parse import urlencode, urlsplit
 
@@ -22,6 +24,7 @@ import httpx
 from django.conf import settings
 from django.utils import timezone, translation
 
+from camp.models import User
 from reports.models import Notification, ReminderPolicy
 from reports.reminders.channels import DeliveryError
 from reports.reminders.messages import STUDENT_KINDS, absolute_url, headline, period_of
@@ -43,6 +46,18 @@ PROVIDER_HOSTS = {
 }
 # Short and fixed: a provider's error message, never the rest of its answer.
 MAX_REASON = 100
+# What one message may hold, as each provider documents it: WeCom 2048 bytes of
+# UTF-8 for a text message (4096 for markdown, which we do not send), DingTalk
+# 20000 bytes, Feishu/Lark a request body of at most 20 KB, Slack 40,000
+# characters with 4,000 recommended (longer texts are truncated or split badly).
+TEXT_BYTES = {Provider.WECOM: 2048, Provider.DINGTALK: 20000}
+BODY_BYTES = {Provider.FEISHU: 20 * 1024}
+TEXT_CHARACTERS = {Provider.SLACK: 4000}
+# Logins per line of a mentor's or the TAs' list: 20 of at most 39 characters
+# stay far below the smallest limit (WeCom's 2048 bytes).
+NAMES_PER_LINE = 20
+# A mobile number where a provider takes one for a mention (DingTalk, WeCom).
+MOBILE_RE = re.compile(r"^\+?\d{6,15}$")
 
 
 def webhook_url_allowed(provider: str, url: str) -> bool:
@@ -80,10 +95,22 @@ class ChatRequest:
     url: str
     payload: dict
 
+    @property
+    def body(self) -> bytes:
+        """The bytes posted (UTF-8 JSON), which Feishu's size limit counts."""
+        return json.dumps(self.payload, ensure_ascii=False).encode()
+
 
 def build_request(
-    provider: str, url: str, secret: str, text: str, now: datetime.datetime
+    provider: str,
+    url: str,
+    secret: str,
+    text: str,
+    now: datetime.datetime,
+    mentions: tuple[str, ...] = (),
 ) -> ChatRequest:
+    """The provider's request for one text message; `mentions` are the chat ids
+    it names (DingTalk and WeCom notify them through lists beside the text)."""
     if provider == Provider.FEISHU:
         payload: dict = {"msg_type": "text", "content": {"text": text}}
         if secret:
@@ -101,9 +128,23 @@ def build_request(
                 {"timestamp": timestamp_ms, "sign": dingtalk_sign(secret, timestamp_ms)}
             )
             url = f"{url}{'&' if '?' in url else '?'}{query}"
-        return ChatRequest(url, {"msgtype": "text", "text": {"content": text}})
+        payload = {"msgtype": "text", "text": {"content": text}}
+        if mentions:
+            payload["at"] = {
+                "atMobiles": [m for m in mentions if MOBILE_RE.match(m)],
+                "atUserIds": [m for m in mentions if not MOBILE_RE.match(m)],
+                "isAtAll": False,
+            }
+        return ChatRequest(url, payload)
     if provider == Provider.WECOM:
-        return ChatRequest(url, {"msgtype": "text", "text": {"content": text}})
+        content: dict = {"content": text}
+        users = [m for m in mentions if not MOBILE_RE.match(m)]
+        mobiles = [m for m in mentions if MOBILE_RE.match(m)]
+        if users:
+            content["mentioned_list"] = users
+        if mobiles:
+            content["mentioned_mobile_list"] = mobiles
+        return ChatRequest(url, {"msgtype": "text", "text": content})
     if provider == Provider.SLACK:
         return ChatRequest(url, {"text": text})
     raise DeliveryError(f"Unknown chat provider {provider!r}.", permanent=True)
@@ -145,29 +186,138 @@ def _reason_phrase(status: int) -> str:
         return ""
 
 
-def compose(batch: list[Notification]) -> str:
-    """One text naming everyone concerned, grouped by period and kind."""
+def slack_escape(text: str) -> str:
+    """Slack reads &, < and > as markup: a name or title must show as typed."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def mention(provider: str, person: User) -> tuple[str, tuple[str, ...]]:
+    """How a person is named in the provider's text, and the chat ids that notify
+    them. `@login` notifies nobody on any provider: with a chat id from their
+    profile, the provider's own mention; without one, the name, plainly."""
+    name = person.name
+    chat_id = person.chat_user_id
+    if provider == Provider.SLACK:
+        return (f"<@{chat_id}>", (chat_id,)) if chat_id else (slack_escape(name), ())
+    if not chat_id:
+        return name, ()
+    if provider == Provider.FEISHU:
+        return f'<at user_id="{chat_id}">{name}</at>', (chat_id,)
+    if provider == Provider.DINGTALK:
+        # DingTalk highlights the mention only where the text says @id.
+        return f"{name} @{chat_id}", (chat_id,)
+    return name, (chat_id,)  # WeCom: the mentioned lists notify; the text names
+
+
+@dataclass
+class Line:
+    text: str
+    mentions: tuple[str, ...] = ()
+
+
+@dataclass
+class Block:
+    """A kind's headline and one line per person."""
+
+    headline: str
+    lines: list[Line] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class ChatPart:
+    text: str
+    mentions: tuple[str, ...]
+
+
+def compose_blocks(batch: list[Notification], provider: str) -> list[Block]:
+    """Everyone concerned, grouped by period and kind, in the provider's markup."""
+    escape = slack_escape if provider == Provider.SLACK else str
     cohort = batch[0].cohort
     groups: dict[tuple, list[Notification]] = defaultdict(list)
     for notification in batch:
         period = period_of(notification)
         groups[(period.number, list(Kind.values).index(notification.kind))].append(notification)
-    lines = [cohort.name]
+    blocks = []
     for (_, _), notifications in sorted(groups.items()):
         first = notifications[0]
-        lines.append("")
-        lines.append(headline(first.kind, period_of(first), cohort.tzinfo))
+        block = Block(escape(headline(first.kind, period_of(first), cohort.tzinfo)))
         for notification in sorted(notifications, key=lambda n: str(n.recipient).lower()):
-            person = f"{notification.recipient.name} (@{notification.recipient})"
+            person, mentions = mention(provider, notification.recipient)
             if notification.kind in STUDENT_KINDS:
-                lines.append(f"- {person}")
+                block.lines.append(Line(f"- {person}", mentions))
             else:
-                lines.append(
-                    f"- {person}: {', '.join('@' + login for login in notification.about)}"
+                # The students a mentor or the TAs hear about are named, not pinged,
+                # a few to a line so that a long digest can be split between lines.
+                about = [escape(login) for login in notification.about]
+                chunks = [
+                    about[i : i + NAMES_PER_LINE] for i in range(0, len(about), NAMES_PER_LINE)
+                ]
+                block.lines.append(
+                    Line(f"- {person}: {', '.join(chunks[0] if chunks else [])}", mentions)
                 )
-    lines.append("")
-    lines.append(absolute_url("/"))
-    return "\n".join(lines)
+                block.lines += [Line(f"  {', '.join(chunk)}") for chunk in chunks[1:]]
+        blocks.append(block)
+    return blocks
+
+
+def compose(batch: list[Notification], provider: str = Provider.FEISHU) -> list[ChatPart]:
+    """The messages of one pass: one when it fits the provider's limit, else as
+    many as it takes, each saying "(1/3)", with every person named in exactly one
+    and a part that starts inside a kind repeating its headline."""
+    escape = slack_escape if provider == Provider.SLACK else str
+    title = escape(batch[0].cohort.name)
+    footer = escape(absolute_url("/"))
+    blocks = compose_blocks(batch, provider)
+    whole = _render(title, blocks, footer)
+    if _fits(provider, whole.text):
+        return [whole]
+    # Room for a "(12/12)" marker is kept while packing, then the real one is written.
+    parts: list[list[Block]] = [[]]
+    for block in blocks:
+        for line in block.lines:
+            current = parts[-1]
+            candidate = _with_line(current, block.headline, line)
+            if current and not _fits(provider, _render(f"{title} (99/99)", candidate, footer).text):
+                parts.append([])
+                candidate = _with_line([], block.headline, line)
+            parts[-1] = candidate
+    total = len(parts)
+    return [
+        _render(f"{title} ({number}/{total})", part, footer)
+        for number, part in enumerate(parts, start=1)
+    ]
+
+
+def _with_line(part: list[Block], headline_text: str, line: Line) -> list[Block]:
+    blocks = [Block(b.headline, list(b.lines)) for b in part]
+    if not blocks or blocks[-1].headline != headline_text:
+        blocks.append(Block(headline_text))
+    blocks[-1].lines.append(line)
+    return blocks
+
+
+def _render(title: str, blocks: list[Block], footer: str) -> ChatPart:
+    lines = [title]
+    mentions: list[str] = []
+    for block in blocks:
+        lines += ["", block.headline]
+        for line in block.lines:
+            lines.append(line.text)
+            mentions += [m for m in line.mentions if m not in mentions]
+    lines += ["", footer]
+    return ChatPart("\n".join(lines), tuple(mentions))
+
+
+def _fits(provider: str, text: str) -> bool:
+    if provider in TEXT_BYTES:
+        return len(text.encode()) <= TEXT_BYTES[provider]
+    if provider in TEXT_CHARACTERS:
+        return len(text) <= TEXT_CHARACTERS[provider]
+    if provider in BODY_BYTES:
+        # The signature and timestamp add under 100 bytes; keep room for them.
+        probe = build_request(provider, "", "", text, timezone.now())
+        return len(probe.body) + 100 <= BODY_BYTES[provider]
+    return True
 
 
 def send(batch: list[Notification]) -> None:
@@ -181,14 +331,27 @@ def send(batch: list[Notification]) -> None:
             permanent=True,
         )
     with translation.override(settings.LANGUAGE_CODE):
-        text = compose(batch)
-    request = build_request(
-        policy.chat_provider, policy.chat_webhook_url, policy.chat_secret, text, timezone.now()
-    )
-    try:
-        # Redirects are not followed (httpx's default): they could lead anywhere.
-        response = httpx.post(request.url, json=request.payload, timeout=TIMEOUT)
-    except httpx.HTTPError as error:
-        # The error's text may quote the URL, which holds the bot's token.
-        raise DeliveryError(f"Chat webhook unreachable ({type(error).__name__}).") from error
-    check_response(response)
+        parts = compose(batch, policy.chat_provider)
+    # Parts go one after the other; a failure part-way fails the batch, and its
+    # retry sends every part again (at-least-once, as every channel).
+    for part in parts:
+        request = build_request(
+            policy.chat_provider,
+            policy.chat_webhook_url,
+            policy.chat_secret,
+            part.text,
+            timezone.now(),
+            part.mentions,
+        )
+        try:
+            # Redirects are not followed (httpx's default): they could lead anywhere.
+            response = httpx.post(
+                request.url,
+                content=request.body,
+                headers={"Content-Type": "application/json; charset=utf-8"},
+                timeout=TIMEOUT,
+            )
+        except httpx.HTTPError as error:
+            # The error's text may quote the URL, which holds the bot's token.
+            raise DeliveryError(f"Chat webhook unreachable ({type(error).__name__}).") from error
+        check_response(response)

@@ -13,10 +13,17 @@ from collections import defaultdict
 from django.conf import settings
 from django.utils import translation
 
+from camp.models import User
 from reports.github.client import GitHubError, RateLimited, client_for, repo_path
 from reports.models import Notification
 from reports.reminders.channels import DeliveryError
 from reports.reminders.messages import absolute_url, headline
+
+
+def github_name(person: User) -> str:
+    """@login for people whose GitHub login the camp knows; the others by name,
+    without @: their app username may be a stranger's GitHub login."""
+    return f"@{person.github_login}" if person.github_login else person.name
 
 
 def comment_body(batch: list[Notification]) -> str:
@@ -24,7 +31,7 @@ def comment_body(batch: list[Notification]) -> str:
     period = batch[0].period
     by_kind: dict[str, list[str]] = defaultdict(list)
     for notification in batch:
-        by_kind[notification.kind].append(f"@{notification.recipient}")
+        by_kind[notification.kind].append(github_name(notification.recipient))
     paragraphs = []
     for kind in Notification.Kind.values:
         if kind in by_kind:
