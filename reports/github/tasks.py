@@ -16,8 +16,9 @@ from django.db import IntegrityError
 from django.utils import timezone
 
 from camp.locks import single_instance
-from camp.models import Cohort
+from camp.models import Cohort, Project
 from reports.github.client import GitHubError, RateLimited
+from reports.github.evidence import FRESH_FOR, collect_evidence
 from reports.github.poll import run_sync
 from reports.github.publish import CannotPublish, periods_to_keep_current, publish_summary
 from reports.github.webhooks import process_delivery
@@ -97,6 +98,42 @@ def publish_cohort_summaries(self, cohort_id: int) -> list[dict]:
 def publish_summaries() -> int | None:
     """Scheduled by beat: one publishing task per cohort linked to GitHub."""
     return _per_linked_cohort(publish_cohort_summaries)
+
+
+@shared_task(
+    bind=True, ignore_result=True, max_retries=None, name="reports.tasks.collect_cohort_evidence"
+)
+def collect_cohort_evidence(self, cohort_id: int) -> dict | None:
+    """Collect the students' GitHub work of a cohort's started, not yet final
+    periods. The search limit reschedules the task for its reset; what was
+    fetched is kept, and the rerun skips it (fresh for FRESH_FOR)."""
+    cohort = Cohort.objects.filter(pk=cohort_id).first()
+    if cohort is None:
+        return None
+    with single_instance(f"github-evidence:{cohort.pk}", ttl=30 * 60) as acquired:
+        if not acquired:
+            return None
+        try:
+            return collect_evidence(cohort, wait=False, fresh_for=FRESH_FOR).as_dict()
+        except RateLimited as exc:
+            raise self.retry(eta=exc.retry_at, exc=exc) from exc
+
+
+@shared_task(ignore_result=True, name="reports.tasks.collect_evidence")
+@single_instance("github-collect-evidence", ttl=5 * 60)
+def collect_all_evidence() -> int | None:
+    """Scheduled by beat: one evidence task per cohort that tracks repositories.
+    A filter in Python, not SQL: JSON emptiness differs between SQLite and PostgreSQL."""
+    tracking = {pk for pk, repos in Cohort.objects.values_list("pk", "repositories") if repos}
+    tracking |= {
+        cohort_id
+        for cohort_id, repos in Project.objects.values_list("cohort_id", "repositories")
+        if repos
+    }
+    cohort_ids = sorted(tracking)
+    for cohort_id in cohort_ids:
+        collect_cohort_evidence.delay(cohort_id)
+    return len(cohort_ids)
 
 
 def _per_linked_cohort(task: Task) -> int:

@@ -18,6 +18,7 @@ from reports.github.evidence import (
     plan_against_work,
     search_queries,
 )
+from reports.github.tasks import collect_all_evidence, collect_cohort_evidence
 from reports.models import GitHubEvidence, ReferenceCheck
 from reports.submissions import save_report
 from tests.fakes.github import FakeGitHub
@@ -372,3 +373,42 @@ def test_search_queries_carry_the_offset():
         "repo:PaddlePaddle/Paddle repo:PaddlePaddle/docs"
     )
     assert "reviewed-by:alice -author:alice" in queries["reviews_given"]
+
+
+# ---------------------------------------------------------------- tasks
+
+
+class Rescheduled(Exception):
+    pass
+
+
+def test_the_task_reschedules_at_the_search_reset(tracked, fake_github, monkeypatch, settings):
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    fake_github.search_limit = 6
+    fake_github.search_window_seconds = 30
+    captured: dict = {}
+
+    def retry(**kwargs):
+        captured.update(kwargs)
+        return Rescheduled()
+
+    monkeypatch.setattr(collect_cohort_evidence, "retry", retry)
+    before = datetime.datetime.now(datetime.UTC)
+
+    with pytest.raises(Rescheduled):
+        collect_cohort_evidence.run(tracked.cohort.pk)
+
+    assert isinstance(captured["exc"], RateLimited)
+    assert 0 < (captured["eta"] - before).total_seconds() <= 31
+    assert fake_github.search_limit_hits == 0
+    assert GitHubEvidence.objects.count() == 1
+
+
+def test_beat_enqueues_cohorts_that_track_repositories(tracked, monkeypatch):
+    queued = []
+    monkeypatch.setattr(collect_cohort_evidence, "delay", queued.append)
+    tracked.cohort.repositories = []
+    tracked.cohort.save()  # project A still tracks docs
+
+    assert collect_all_evidence() == 1
+    assert queued == [tracked.cohort.pk]
