@@ -22,6 +22,7 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from camp.models import Cohort, Membership, Role, User
 from reports.github.client import (
@@ -40,6 +41,12 @@ FINAL_AFTER = datetime.timedelta(days=2)
 # a task rescheduled by the search limit carries on where it stopped.
 FRESH_FOR = datetime.timedelta(minutes=30)
 CATEGORIES = ("prs_opened", "prs_merged", "reviews_given", "issues_opened")
+CATEGORY_LABELS = {
+    "prs_opened": _("Pull requests opened"),
+    "prs_merged": _("Pull requests merged"),
+    "reviews_given": _("Pull requests reviewed"),
+    "issues_opened": _("Issues opened"),
+}
 MAX_REFERENCES = 30
 
 
@@ -440,10 +447,18 @@ class ReportEvidence:
         return counts(self.evidence)
 
     @property
-    def lists(self) -> list[tuple[str, list[dict]]]:
+    def lists(self) -> list[tuple[str, str, list[dict]]]:
+        """(category, label, items) for each kind of work."""
         if self.evidence is None:
             return []
-        return [(category, getattr(self.evidence, category)) for category in CATEGORIES]
+        return [
+            (category, CATEGORY_LABELS[category], getattr(self.evidence, category))
+            for category in CATEGORIES
+        ]
+
+    @property
+    def attention(self) -> int:
+        return sum(1 for check in self.references if check.needs_attention)
 
     def as_dict(self) -> dict[str, Any]:
         """The shape of exports and the API."""
