@@ -103,6 +103,10 @@ CSV_FIELDS = [
     "submitted_at",
     "reviewed_at",
     "days_late",
+    "prs_opened",
+    "prs_merged",
+    "reviews_given",
+    "issues_opened",
 ]
 
 
@@ -142,4 +146,5 @@ def csv_rows(
                 instant(cell.submitted_at),
                 instant(cell.reviewed_at),
                 "" if cell.days_late is None else cell.days_late,
+                *(cell.activity if cell.activity is not None else ("", "", "", "")),
             ]
