@@ -2,6 +2,8 @@
 reminder policies and the notifications they send."""
 
 import datetime
+from collections.abc import Iterable
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -403,14 +405,21 @@ class GitHubEvidence(models.Model):
     def __str__(self) -> str:
         return f"{self.login} · #{self.period.number}"
 
-    @property
-    def has_activity(self) -> bool:
-        return bool(
-            self.prs_opened_count
-            or self.prs_merged_count
-            or self.reviews_given_count
-            or self.issues_opened_count
-        )
+    COUNTS = ("prs_opened", "prs_merged", "reviews_given", "issues_opened")
+
+    def counts(self) -> dict[str, int]:
+        return {name: getattr(self, f"{name}_count") for name in self.COUNTS}
+
+    @classmethod
+    def record(
+        cls, counts: dict[str, int] | None, checks: Iterable["ReferenceCheck"]
+    ) -> dict[str, Any]:
+        """The `evidence` of a report in exports and the API; counts are null
+        when nothing was collected for the report's student and period."""
+        return {
+            **(counts or dict.fromkeys(cls.COUNTS)),
+            "references": [check.as_record() for check in checks],
+        }
 
 
 class ReferenceCheck(models.Model):
@@ -444,6 +453,14 @@ class ReferenceCheck(models.Model):
 
     def __str__(self) -> str:
         return self.ref
+
+    def as_record(self) -> dict[str, Any]:
+        return {
+            "ref": self.ref,
+            "state": self.state,
+            "by_student": self.by_student,
+            "reviewed_by_student": self.reviewed_by_student,
+        }
 
     @property
     def needs_attention(self) -> bool:

@@ -323,10 +323,7 @@ def fetch_student_period(
 
 
 def counts(evidence: GitHubEvidence | None) -> dict[str, int]:
-    return {
-        category: getattr(evidence, f"{category}_count") if evidence else 0
-        for category in CATEGORIES
-    }
+    return evidence.counts() if evidence else dict.fromkeys(CATEGORIES, 0)
 
 
 # ---------------------------------------------------------------- references
@@ -460,22 +457,11 @@ class ReportEvidence:
     def attention(self) -> int:
         return sum(1 for check in self.references if check.needs_attention)
 
-    def as_dict(self) -> dict[str, Any]:
+    def as_record(self) -> dict[str, Any]:
         """The shape of exports and the API."""
-        return {
-            **self.counts,
-            "references": [reference_dict(check) for check in self.references],
-        }
-
-
-def reference_dict(check: ReferenceCheck) -> dict[str, Any]:
-    return {
-        "ref": check.ref,
-        "url": check.url,
-        "state": check.state,
-        "by_student": check.by_student,
-        "reviewed_by_student": check.reviewed_by_student,
-    }
+        return GitHubEvidence.record(
+            self.evidence.counts() if self.evidence else None, self.references
+        )
 
 
 def previous_report(report: Report) -> Report | None:
