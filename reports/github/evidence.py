@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Exists, OuterRef, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -492,11 +493,46 @@ def evidence_for_report(report: Report) -> ReportEvidence:
     )
 
 
+def with_evidence(reports: QuerySet[Report]) -> QuerySet[Report]:
+    """Reports with their evidence counts annotated and their reference checks
+    prefetched, so that a page of reports costs the same few queries."""
+    evidence = GitHubEvidence.objects.filter(
+        student=OuterRef("student_id"), period=OuterRef("period_id")
+    )
+    return reports.annotate(
+        evidence_collected=Exists(evidence),
+        **{
+            f"evidence_{name}": Subquery(evidence.values(f"{name}_count")[:1])
+            for name in CATEGORIES
+        },
+    ).prefetch_related("reference_checks")
+
+
+def report_evidence_record(report: Report) -> dict[str, Any]:
+    """The `evidence` of one report for exports and the API: from the annotations
+    of with_evidence() when present, else read."""
+    if hasattr(report, "evidence_collected"):
+        counts_of = (
+            {name: getattr(report, f"evidence_{name}") for name in CATEGORIES}
+            if report.evidence_collected
+            else None
+        )
+    else:
+        evidence = GitHubEvidence.objects.filter(
+            student_id=report.student_id, period_id=report.period_id
+        ).first()
+        counts_of = evidence.counts() if evidence else None
+    return GitHubEvidence.record(counts_of, report.reference_checks.all())
+
+
 def cohort_evidence(
     cohort: Cohort, period: Period, students: Iterable[User]
 ) -> list[dict[str, Any]]:
     """Per student of `students`: login, the period's counts and lists (API)."""
-    by_student = {e.student_id: e for e in GitHubEvidence.objects.filter(period=period)}
+    by_student = {
+        e.student_id: e
+        for e in GitHubEvidence.objects.filter(period=period, student__in=list(students))
+    }
     out = []
     for student in students:
         evidence = by_student.get(student.pk)
@@ -507,7 +543,7 @@ def cohort_evidence(
                 "fetched_at": evidence.fetched_at.isoformat() if evidence else None,
                 "final": evidence.final if evidence else False,
                 **counts(evidence),
-                **{
+                "items": {
                     category: getattr(evidence, category) if evidence else []
                     for category in CATEGORIES
                 },
