@@ -274,6 +274,7 @@ def collect_evidence(
     own_client = client is None
     client = client or client_for(cohort)
     pacer = SearchPacer(client, wait=wait)
+    lookup = GitHubLookup(client)
     try:
         for period in periods:
             for plan in plans:
@@ -283,7 +284,7 @@ def collect_evidence(
                     continue
                 evidence = fetch_student_period(pacer, cohort, plan, period, now)
                 before = client.log.requests
-                check_report_references(client, cohort, plan, period, evidence, now)
+                check_report_references(lookup, plan, period, evidence, now)
                 result.reference_requests += client.log.requests - before
                 result.fetched += 1
                 result.students.append(
@@ -330,9 +331,42 @@ def counts(evidence: GitHubEvidence | None) -> dict[str, int]:
 # ---------------------------------------------------------------- references
 
 
+class GitHubLookup:
+    """Single issues and the reviewers of pull requests: conditional requests
+    (ETags shared through the database, a 304 costs no rate-limit unit), and
+    each asked at most once a run, however many reports reference it."""
+
+    def __init__(self, client: GitHubClient) -> None:
+        self.client = client
+        self.etags = DatabaseETags()
+        self._issues: dict[tuple[str, int], dict | None] = {}
+        self._reviewers: dict[tuple[str, int], set[str]] = {}
+
+    def issue(self, repo: str, number: int) -> dict | None:
+        key = (repo.lower(), number)
+        if key not in self._issues:
+            try:
+                page = self.client.get_page(repo_path(repo, "issues", number))
+            except NotFound:
+                self._issues[key] = None
+            else:
+                self.etags.remember([page])
+                self._issues[key] = page.data
+        return self._issues[key]
+
+    def reviewers(self, repo: str, number: int) -> set[str]:
+        key = (repo.lower(), number)
+        if key not in self._reviewers:
+            reviews = self.client.get_all(repo_path(repo, "pulls", number, "reviews"))
+            self.etags.remember(reviews.pages)
+            self._reviewers[key] = {
+                (review.get("user") or {}).get("login", "").lower() for review in reviews.items
+            }
+        return self._reviewers[key]
+
+
 def check_report_references(
-    client: GitHubClient,
-    cohort: Cohort,
+    lookup: GitHubLookup,
     plan: StudentPlan,
     period: Period,
     evidence: GitHubEvidence,
@@ -348,11 +382,11 @@ def check_report_references(
         return []
     references = find_references(report.body, plan.repositories[0])
     known = _evidence_index(evidence)
-    etags = DatabaseETags()
-    checks = []
     with transaction.atomic():
-        for reference in references:
-            checks.append(_check_one(client, etags, report, reference, plan.login, known, now))
+        checks = [
+            _check_one(lookup, report, reference, plan.login, known, now)
+            for reference in references
+        ]
         report.reference_checks.exclude(ref__in=[r.ref for r in references]).delete()
     return checks
 
@@ -371,8 +405,7 @@ def _evidence_index(evidence: GitHubEvidence) -> dict[tuple[str, int], tuple[dic
 
 
 def _check_one(
-    client: GitHubClient,
-    etags: DatabaseETags,
+    lookup: GitHubLookup,
     report: Report,
     reference: Reference,
     login: str,
@@ -385,23 +418,11 @@ def _check_one(
         item, reviewed = hit
         kind = "pull" if "/pull/" in item["url"] else "issue"
     else:
-        try:
-            page = client.get_page(repo_path(reference.repo, "issues", reference.number))
-        except NotFound:
-            item, kind = None, ""
-        else:
-            etags.remember([page])
-            item = work_item(page.data)
-            kind = "pull" if "pull_request" in page.data else "issue"
-            if kind == "pull" and item["author"].lower() != login.lower():
-                reviews = client.get_all(
-                    repo_path(reference.repo, "pulls", reference.number, "reviews")
-                )
-                etags.remember(reviews.pages)
-                reviewed = any(
-                    (r.get("user") or {}).get("login", "").lower() == login.lower()
-                    for r in reviews.items
-                )
+        data = lookup.issue(reference.repo, reference.number)
+        item = work_item(data) if data is not None else None
+        kind = "pull" if data is not None and "pull_request" in data else "issue"
+        if item is not None and kind == "pull" and item["author"].lower() != login.lower():
+            reviewed = login.lower() in lookup.reviewers(reference.repo, reference.number)
     if item is None:
         values = {
             "url": reference.url,

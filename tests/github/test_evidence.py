@@ -412,3 +412,31 @@ def test_beat_enqueues_cohorts_that_track_repositories(tracked, monkeypatch):
 
     assert collect_all_evidence() == 1
     assert queued == [tracked.cohort.pk]
+
+
+def test_a_reference_in_many_reports_is_asked_once_then_conditionally(tracked, fake_github):
+    theirs = fake_github.add_work_pull(UPSTREAM, "mentor-b", created_at=at(2025, 2, 5, 9))
+    for student in (tracked.alice, tracked.bob, tracked.carol):
+        save_report(
+            student=student,
+            period=tracked.period(1),
+            body=f"参考 {UPSTREAM}#{theirs['number']}",
+            submit=True,
+        )
+    fake_github.reset_log()
+    collect_evidence(tracked.cohort, periods=[tracked.period(1)], now=DURING_PERIOD_1)
+    single = [r for r in fake_github.requests if not r[1].startswith("/search/")]
+    assert [(path.split("?")[0], status) for _, path, status in single] == [
+        (f"/repos/{UPSTREAM}/issues/{theirs['number']}", 200),
+        (f"/repos/{UPSTREAM}/pulls/{theirs['number']}/reviews", 200),
+    ]
+    assert ReferenceCheck.objects.filter(by_student=False, state="open").count() == 3
+
+    fake_github.reset_log()
+    collect_evidence(
+        tracked.cohort,
+        periods=[tracked.period(1)],
+        now=DURING_PERIOD_1 + datetime.timedelta(hours=1),
+    )
+    single = [r for r in fake_github.requests if not r[1].startswith("/search/")]
+    assert [status for _, _, status in single] == [304, 304]
