@@ -460,6 +460,8 @@ class ReportEvidence:
     references: list[ReferenceCheck]
     plan: PlanAgainstWork
     repositories: list[str]
+    # Where a bare #123 of the report points: the student's first tracked repository.
+    default_repository: str = ""
 
     @property
     def counts(self) -> dict[str, int]:
@@ -506,11 +508,19 @@ def evidence_for_report(report: Report) -> ReportEvidence:
         student_id=report.student_id, period_id=report.period_id
     ).first()
     previous = previous_report(report)
+    cohort = report.period.cohort
+    project = (
+        Membership.objects.filter(user_id=report.student_id, cohort=cohort, role=Role.STUDENT)
+        .values_list("project__repositories", flat=True)
+        .first()
+    )
+    tracked = tracked_repositories(cohort, project)
     return ReportEvidence(
         evidence=evidence,
         references=list(report.reference_checks.all()),
         plan=plan_against_work(previous.body if previous else None, report.body),
-        repositories=evidence.repositories if evidence else [],
+        repositories=evidence.repositories if evidence else tracked,
+        default_repository=tracked[0] if tracked else "",
     )
 
 

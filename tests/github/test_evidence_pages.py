@@ -116,3 +116,24 @@ def test_a_report_without_evidence_says_so(client, camp, alices_report):
     page = client.get(f"/reports/{previous.pk}/").content.decode()
     assert "data-evidence" in page
     assert 'data-count="prs_merged"' not in page
+
+
+def test_references_in_the_body_are_linked_to_the_students_repository(client, camp, alices_report):
+    _, report = alices_report
+    camp.project_a.repositories = ["PaddlePaddle/docs"]
+    camp.project_a.save()
+    report.body = "修复 #12，参考 PaddlePaddle/Paddle#9"
+    report.save()
+    client.force_login(camp.mentor_a)
+    page = client.get(f"/reports/{report.pk}/").content.decode()
+    assert 'href="https://github.com/PaddlePaddle/docs/issues/12"' in page
+    assert 'href="https://github.com/PaddlePaddle/Paddle/issues/9"' in page
+
+
+def test_without_tracked_repositories_a_bare_number_stays_text(client, camp, alices_report):
+    _, report = alices_report
+    report.body = "修复 #12"
+    report.save()
+    client.force_login(camp.mentor_a)
+    page = client.get(f"/reports/{report.pk}/").content.decode()
+    assert "/issues/12" not in page
