@@ -81,19 +81,19 @@ def overview_row(context: template.Context, row: StudentRow) -> SafeString:
             )
         mark = STATE_MARKS[cell.state]
         pending = ""
+        if cell.merged:
+            title += " · " + escape(
+                ngettext("%(n)d pull request merged", "%(n)d pull requests merged", cell.merged)
+                % {"n": cell.merged}
+            )
+            # Inside the report's link, so it sits beside the mark.
+            mark += f'<span class="cell-merged" data-merged="{cell.merged}">{cell.merged}</span>'
         if cell.report_id is not None:
             mark = f'<a href="{escape(cell.url)}">{mark}</a>'
         elif cell.pending_url is not None:
             title += " · " + labels["pending"]
             mark += f'<a class="pending" href="{escape(cell.pending_url)}">{PENDING_MARK}</a>'
             pending = " pending"
-        if cell.merged:
-            merged = escape(
-                ngettext("%(n)d pull request merged", "%(n)d pull requests merged", cell.merged)
-                % {"n": cell.merged}
-            )
-            title += " · " + merged
-            mark += f'<span class="cell-merged" data-merged="{cell.merged}">{cell.merged}</span>'
         parts.append(f'<td class="cell s-{cell.state.value}{pending}" title="{title}">{mark}</td>')
     return mark_safe("".join(parts))  # noqa: S308 (every piece above is escaped)
 
