@@ -346,6 +346,9 @@ def client_for(cohort: Cohort) -> GitHubClient:
 # At most 1000 results a query (docs.github.com/rest/search/search).
 
 SEARCH_MAX_RESULTS = 1000
+# A command waits for the search limit's reset (under a minute on GitHub); a
+# longer wait (an exhausted primary limit, a long retry-after) is reported instead.
+SEARCH_MAX_WAIT = datetime.timedelta(minutes=5)
 
 
 @dataclass
@@ -416,7 +419,7 @@ class SearchPacer:
         if now >= self.reset_at:
             self.remaining = None
             return
-        if not self.wait:
+        if not self.wait or self.reset_at - now > SEARCH_MAX_WAIT:
             raise RateLimited(self.reset_at, status=403)
         self.waits += 1
         self.client._sleep((self.reset_at - now).total_seconds())

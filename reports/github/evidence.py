@@ -87,16 +87,23 @@ def _repo_of(item: dict) -> str:
     return match.group(1) if match else ""
 
 
+def _web_url(value: object) -> str:
+    """Only http(s) links reach a page's href."""
+    text = str(value or "")
+    return text if text.startswith(("https://", "http://")) else ""
+
+
 def work_item(item: dict) -> dict[str, Any]:
     """An issue or pull request of a search (or the issues API) as evidence keeps it."""
     pull = item.get("pull_request") or {}
     merged_at = pull.get("merged_at")
+    state = "merged" if merged_at else item.get("state", "open")
     return {
         "repo": _repo_of(item),
         "number": item["number"],
         "title": item.get("title") or "",
-        "state": "merged" if merged_at else item.get("state", "open"),
-        "url": item.get("html_url") or "",
+        "state": state if state in ("open", "closed", "merged") else "open",
+        "url": _web_url(item.get("html_url")),
         "author": (item.get("user") or {}).get("login", ""),
         "created_at": item.get("created_at"),
         "merged_at": merged_at,

@@ -17,6 +17,7 @@ from reports.github.evidence import (
     find_references,
     plan_against_work,
     search_queries,
+    work_item,
 )
 from reports.github.tasks import collect_all_evidence, collect_cohort_evidence
 from reports.models import GitHubEvidence, ReferenceCheck
@@ -440,3 +441,37 @@ def test_a_reference_in_many_reports_is_asked_once_then_conditionally(tracked, f
     )
     single = [r for r in fake_github.requests if not r[1].startswith("/search/")]
     assert [status for _, _, status in single] == [304, 304]
+
+
+def test_a_command_does_not_sleep_through_a_long_limit(fake_github):
+    fake_github.repo(UPSTREAM)
+    reset = int(time.time()) + 3600
+    fake_github.fail(
+        "GET",
+        r"^/search/issues$",
+        403,
+        headers={"x-ratelimit-remaining": "0", "x-ratelimit-reset": str(reset)},
+        body={"message": "API rate limit exceeded"},
+    )
+    slept = []
+    with GitHubClient(base_url=fake_github.base_url, sleep=slept.append) as client:
+        pacer = SearchPacer(client, wait=True)
+        with pytest.raises(RateLimited) as raised:
+            pacer.search_issues(f"is:pr repo:{UPSTREAM}")
+    assert slept == []
+    assert raised.value.retry_at.timestamp() >= reset
+
+
+def test_work_items_keep_only_web_links():
+    item = {
+        "number": 1,
+        "title": "x",
+        "state": "open",
+        "html_url": "javascript:alert(1)",
+        "repository_url": "https://api.github.com/repos/a/b",
+        "user": {"login": "alice"},
+    }
+    assert work_item(item)["url"] == ""
+    assert work_item({**item, "html_url": "https://github.com/a/b/pull/1"})["url"].startswith(
+        "https://"
+    )
