@@ -246,11 +246,18 @@ def periods_to_collect(cohort: Cohort, now: datetime.datetime) -> list[Period]:
 
 
 def needs_fetch(
-    evidence: GitHubEvidence | None, now: datetime.datetime, fresh_for: datetime.timedelta
+    evidence: GitHubEvidence | None,
+    now: datetime.datetime,
+    fresh_for: datetime.timedelta,
+    run_started: datetime.datetime | None = None,
 ) -> bool:
+    """Never fetched, or not final, not fetched in the last `fresh_for` and not
+    by this run (a run paced over many minutes must not start over)."""
     if evidence is None:
         return True
     if evidence.final:
+        return False
+    if run_started is not None and evidence.fetched_at >= run_started:
         return False
     return now - evidence.fetched_at >= fresh_for
 
@@ -261,6 +268,7 @@ def collect_evidence(
     periods: Iterable[Period] | None = None,
     wait: bool = True,
     fresh_for: datetime.timedelta = datetime.timedelta(0),
+    run_started: datetime.datetime | None = None,
     client: GitHubClient | None = None,
     now: datetime.datetime | None = None,
 ) -> CollectResult:
@@ -286,7 +294,7 @@ def collect_evidence(
         for period in periods:
             for plan in plans:
                 evidence = existing.get((plan.student.pk, period.pk))
-                if not needs_fetch(evidence, now, fresh_for):
+                if not needs_fetch(evidence, now, fresh_for, run_started):
                     result.kept += 1
                     continue
                 evidence = fetch_student_period(pacer, cohort, plan, period, now)

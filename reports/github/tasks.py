@@ -9,6 +9,7 @@ names they had before the tasks moved into this package.
 
 from __future__ import annotations
 
+import datetime
 import logging
 
 from celery import Task, shared_task
@@ -103,20 +104,29 @@ def publish_summaries() -> int | None:
 @shared_task(
     bind=True, ignore_result=True, max_retries=None, name="reports.tasks.collect_cohort_evidence"
 )
-def collect_cohort_evidence(self, cohort_id: int) -> dict | None:
+def collect_cohort_evidence(self, cohort_id: int, started_at: str | None = None) -> dict | None:
     """Collect the students' GitHub work of a cohort's started, not yet final
-    periods. The search limit reschedules the task for its reset; what was
-    fetched is kept, and the rerun skips it (fresh for FRESH_FOR)."""
+    periods. The search limit reschedules the task for its reset with the run's
+    start, so the rerun skips what the run already fetched (and anything fetched
+    within FRESH_FOR, e.g. by a command)."""
     cohort = Cohort.objects.filter(pk=cohort_id).first()
     if cohort is None:
         return None
+    run_started = datetime.datetime.fromisoformat(started_at) if started_at else timezone.now()
     with single_instance(f"github-evidence:{cohort.pk}", ttl=30 * 60) as acquired:
         if not acquired:
             return None
         try:
-            return collect_evidence(cohort, wait=False, fresh_for=FRESH_FOR).as_dict()
+            result = collect_evidence(
+                cohort, wait=False, fresh_for=FRESH_FOR, run_started=run_started
+            )
         except RateLimited as exc:
-            raise self.retry(eta=exc.retry_at, exc=exc) from exc
+            raise self.retry(
+                eta=exc.retry_at,
+                exc=exc,
+                kwargs={"cohort_id": cohort_id, "started_at": run_started.isoformat()},
+            ) from exc
+        return result.as_dict()
 
 
 @shared_task(ignore_result=True, name="reports.tasks.collect_evidence")

@@ -15,6 +15,7 @@ from reports.github.client import GitHubClient, RateLimited, SearchPacer
 from reports.github.evidence import (
     collect_evidence,
     find_references,
+    needs_fetch,
     plan_against_work,
     search_queries,
     work_item,
@@ -403,6 +404,30 @@ def test_the_task_reschedules_at_the_search_reset(tracked, fake_github, monkeypa
     assert 0 < (captured["eta"] - before).total_seconds() <= 31
     assert fake_github.search_limit_hits == 0
     assert GitHubEvidence.objects.count() == 1
+
+    # The retry carries the run's start: what the run fetched is not fetched again.
+    # (Today every one of the 9 periods has started: 3 students x 9 periods.)
+    fake_github.search_limit = 1000
+    fake_github.reset_log()
+    result = collect_cohort_evidence.run(**captured["kwargs"])
+    assert (result["kept"], result["fetched"]) == (1, 26)
+    assert len(fake_github.search_requests()) == 26 * 4
+
+
+def test_a_long_run_does_not_start_over():
+    run_started = datetime.datetime(2025, 3, 12, 9, tzinfo=datetime.UTC)
+    fetched_by_this_run = GitHubEvidence(final=False, fetched_at=run_started)
+    fetched_before = GitHubEvidence(
+        final=False, fetched_at=run_started - datetime.timedelta(hours=2)
+    )
+    much_later = run_started + datetime.timedelta(hours=1)
+    fresh_for = datetime.timedelta(minutes=30)
+    assert not needs_fetch(fetched_by_this_run, much_later, fresh_for, run_started)
+    assert needs_fetch(fetched_before, much_later, fresh_for, run_started)
+    assert not needs_fetch(
+        GitHubEvidence(final=True, fetched_at=run_started), much_later, fresh_for
+    )
+    assert needs_fetch(None, much_later, fresh_for)
 
 
 def test_beat_enqueues_cohorts_that_track_repositories(tracked, monkeypatch):
