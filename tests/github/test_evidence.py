@@ -10,6 +10,8 @@ from io import StringIO
 
 import pytest
 from django.core.management import CommandError, call_command
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from reports.github.client import GitHubClient, RateLimited, SearchPacer
 from reports.github.evidence import (
@@ -500,3 +502,39 @@ def test_work_items_keep_only_web_links():
     assert work_item({**item, "html_url": "https://github.com/a/b/pull/1"})["url"].startswith(
         "https://"
     )
+
+
+REPOS = st.from_regex(r"[A-Za-z0-9][A-Za-z0-9-]{0,8}/[A-Za-z0-9._-]{1,10}", fullmatch=True)
+FORMS = st.sampled_from(["short", "url-issue", "url-pull", "bare"])
+
+
+@settings(max_examples=60, deadline=None)
+@given(refs=st.lists(st.tuples(REPOS, st.integers(1, 99999), FORMS), max_size=8))
+def test_find_references_finds_every_written_reference_in_order(refs):
+    default = "PaddlePaddle/Paddle"
+    parts, expected = [], []
+    for repo, number, form in refs:
+        if form == "short":
+            parts.append(f"{repo}#{number}")
+        elif form == "url-issue":
+            parts.append(f"https://github.com/{repo}/issues/{number}")
+        elif form == "url-pull":
+            parts.append(f"https://github.com/{repo}/pull/{number}")
+        else:
+            repo = default
+            parts.append(f"#{number}")
+        if (repo.lower(), number) not in {(r.lower(), n) for r, n in expected}:
+            expected.append((repo, number))
+    body = "；".join(f"修复 {part} 。" for part in parts)
+    assert [(r.repo, r.number) for r in find_references(body, default)] == expected
+
+
+@settings(max_examples=80, deadline=None)
+@given(body=st.text(max_size=300))
+def test_find_references_never_fails_and_stays_bounded(body):
+    found = find_references(body, "a/b")
+    assert len(found) <= 30
+    for reference in found:
+        # Everything found was written: its number, and its repository unless #N.
+        assert str(reference.number) in body
+        assert reference.repo == "a/b" or reference.repo in body
