@@ -573,6 +573,10 @@ class FakeGitHub:
         terms = q.split()
         if sum(1 for t in terms if t in ("AND", "OR", "NOT")) > 5:
             raise ValueError("More than five AND / OR / NOT operators.")
+        # GitHub now refuses an issue search that does not say issues or pull requests.
+        kinds = {"is:issue", "is:pr", "is:pull-request", "type:issue", "type:pr"}
+        if not kinds & set(terms):
+            raise ValueError("Query must include 'is:issue' or 'is:pull-request'.")
         repos = [t.split(":", 1)[1] for t in terms if t.startswith("repo:")]
         unknown = [r for r in repos if r not in self.repos]
         if unknown:
@@ -601,8 +605,8 @@ class FakeGitHub:
         negate = term.startswith("-")
         key, _, value = term.lstrip("-").partition(":")
         is_pr = "pull_request" in item
-        if key in ("is", "type") and value in ("pr", "issue"):
-            result = is_pr == (value == "pr")
+        if key in ("is", "type") and value in ("pr", "pull-request", "issue"):
+            result = is_pr == (value != "issue")
         elif key == "author":
             result = item["user"]["login"].lower() == value.lower()
         elif key == "reviewed-by":

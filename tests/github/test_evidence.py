@@ -13,7 +13,7 @@ from django.core.management import CommandError, call_command
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from reports.github.client import GitHubClient, RateLimited, SearchPacer
+from reports.github.client import GitHubClient, GitHubError, RateLimited, SearchPacer
 from reports.github.evidence import (
     collect_evidence,
     find_references,
@@ -538,3 +538,13 @@ def test_find_references_never_fails_and_stays_bounded(body):
         # Everything found was written: its number, and its repository unless #N.
         assert str(reference.number) in body
         assert reference.repo == "a/b" or reference.repo in body
+
+
+def test_the_fake_search_refuses_a_query_without_issue_or_pr(fake_github):
+    fake_github.repo(UPSTREAM)
+    with (
+        GitHubClient(base_url=fake_github.base_url) as client,
+        pytest.raises(GitHubError) as raised,
+    ):
+        SearchPacer(client, wait=True).search_issues(f"author:alice repo:{UPSTREAM}")
+    assert raised.value.status == 422
