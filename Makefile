@@ -6,7 +6,7 @@ PORT ?= 8000
 CAMP_VAR_DIR ?= $(CURDIR)/var
 export PORT CAMP_VAR_DIR
 
-.PHONY: run test lint install install-test migrate demo messages bench bench-import clean bench-github bench-admin-queue bench-reminders bench-overview
+.PHONY: run test lint install install-test migrate demo messages bench bench-import clean bench-github bench-admin-queue bench-reminders bench-overview bench-evidence
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -53,7 +53,7 @@ messages: install
 	DEBUG=1 $(BIN)/python manage.py compilemessages -l zh_Hans --ignore '.venv/*'
 
 # Benchmarks (bench/): figures printed, not asserted. `make bench` runs them all.
-bench: bench-import bench-overview bench-reminders bench-github bench-admin-queue
+bench: bench-import bench-overview bench-reminders bench-github bench-admin-queue bench-evidence
 # Benchmarks run the production settings through the test client (plain HTTP, quiet logs).
 bench-%: export SECURE_SSL_REDIRECT = 0
 bench-%: export LOG_LEVEL = WARNING
@@ -86,6 +86,10 @@ bench-overview: install
 # GitHub sync against the fake GitHub server: requests, rate-limit units, webhook latency.
 bench-github: install-test
 	$(BIN)/python bench/github_sync.py
+
+# Evidence (issue 19): 100 students x 1 period against the fake GitHub's search limit.
+bench-evidence: install-test
+	$(BIN)/python bench/evidence.py
 
 clean:
 	rm -rf var staticfiles .pytest_cache

@@ -1,6 +1,7 @@
 """People: users, cohorts, projects, who plays which role, who mentors whom."""
 
 import datetime
+import re
 import zoneinfo
 
 from django.contrib.auth.models import AbstractUser
@@ -51,6 +52,21 @@ DEFAULT_REPORT_TEMPLATE = """\
 """
 
 DEFAULT_REQUIRED_SECTIONS = ["姓名", "实习项目", "本周工作", "下周工作"]
+
+GITHUB_REPO_RE = r"^[A-Za-z0-9-]+/[A-Za-z0-9._-]+$"
+
+
+def validate_repositories(value: object) -> None:
+    """A list of distinct `owner/name` strings (tracked for students' GitHub work)."""
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        raise ValidationError(_("Expected a list of owner/name repositories."))
+    for item in value:
+        if not re.fullmatch(GITHUB_REPO_RE, item):
+            raise ValidationError(_("%(repo)s is not owner/name."), params={"repo": item})
+
+
+def default_repositories() -> list[str]:
+    return []
 
 
 def validate_timezone(value: str) -> None:
@@ -154,6 +170,16 @@ class Cohort(models.Model):
     github_summary_tag = models.CharField(
         _("summary issue tag"), max_length=100, default="[WeeklyReports]"
     )
+    repositories = models.JSONField(
+        _("tracked repositories"),
+        default=default_repositories,
+        blank=True,
+        validators=[validate_repositories],
+        help_text=_(
+            "owner/name of the repositories where students' pull requests, reviews and "
+            'issues count as their work, e.g. ["PaddlePaddle/Paddle"].'
+        ),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -182,6 +208,15 @@ class Project(models.Model):
     cohort = models.ForeignKey(Cohort, on_delete=models.CASCADE, related_name="projects")
     title = models.CharField(_("title"), max_length=300)
     description = models.TextField(_("description"), blank=True)
+    repositories = models.JSONField(
+        _("tracked repositories"),
+        default=default_repositories,
+        blank=True,
+        validators=[validate_repositories],
+        help_text=_(
+            "Tracked in addition to the cohort's repositories; the first one resolves #123."
+        ),
+    )
 
     class Meta:
         ordering = ["cohort", "title"]
@@ -193,6 +228,11 @@ class Project(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    @property
+    def tracked_repositories(self) -> list[str]:
+        """The project's repositories first, then the cohort's, each once."""
+        return list(dict.fromkeys([*self.repositories, *self.cohort.repositories]))
 
 
 class Role(models.TextChoices):

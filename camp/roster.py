@@ -19,7 +19,16 @@ import yaml
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
 
-from camp.models import GITHUB_LOGIN_RE, Cohort, Membership, Mentorship, Project, Role, User
+from camp.models import (
+    GITHUB_LOGIN_RE,
+    GITHUB_REPO_RE,
+    Cohort,
+    Membership,
+    Mentorship,
+    Project,
+    Role,
+    User,
+)
 from camp.roles import sync_staff_access
 from reports.periods import ensure_periods
 
@@ -40,10 +49,11 @@ COHORT_KEYS = {
     "github_repo",
     "github_reports_path",
     "github_summary_tag",
+    "repositories",
 }
 PERSON_KEYS = {"github", "name", "email"}
 STUDENT_KEYS = PERSON_KEYS | {"mentors"}
-PROJECT_KEYS = {"title", "description", "students"}
+PROJECT_KEYS = {"title", "description", "students", "repositories"}
 
 
 class _RosterLoader(yaml.SafeLoader):
@@ -80,6 +90,7 @@ class RosterProject:
     title: str
     description: str
     students: list[RosterStudent]
+    repositories: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -215,12 +226,28 @@ class _Validator:
             "cohort.due_days_after_end", data.get("due_days_after_end", 1), 0
         )
         repo = data.get("github_repo") or ""
-        if repo and not re.fullmatch(r"[A-Za-z0-9-]+/[A-Za-z0-9._-]+", str(repo)):
+        if repo and not re.fullmatch(GITHUB_REPO_RE, str(repo)):
             self.error("cohort.github_repo", f"{repo!r} is not owner/name.")
         out["github_repo"] = str(repo)
         out["github_reports_path"] = str(data.get("github_reports_path") or "")
         out["github_summary_tag"] = str(data.get("github_summary_tag") or "[WeeklyReports]")
+        out["repositories"] = self.repositories("cohort.repositories", data.get("repositories"))
         return out
+
+    def repositories(self, where: str, value: Any) -> list[str]:
+        """`repositories:` of the cohort or a project: a list of owner/name, each once."""
+        if value in (None, ""):
+            return []
+        if not isinstance(value, list):
+            self.error(where, "expected a list of owner/name.")
+            return []
+        repos: list[str] = []
+        for i, repo in enumerate(value):
+            if not (isinstance(repo, str) and re.fullmatch(GITHUB_REPO_RE, repo)):
+                self.error(f"{where}[{i}]", f"{repo!r} is not owner/name.")
+            elif repo not in repos:
+                repos.append(repo)
+        return repos
 
     def date(self, where: str, value: Any) -> datetime.date | None:
         if value in (None, ""):
@@ -298,7 +325,10 @@ class _Validator:
         if "students" in item and not isinstance(item["students"], list):
             self.error(f"{where}.students", "expected a list.")
         return RosterProject(
-            title.strip(), str(item.get("description") or ""), [s for s in students if s]
+            title.strip(),
+            str(item.get("description") or ""),
+            [s for s in students if s],
+            self.repositories(f"{where}.repositories", item.get("repositories")),
         )
 
     def cross_checks(self, projects: list[RosterProject]) -> None:
@@ -403,12 +433,16 @@ def apply_roster(roster: Roster) -> RosterResult:
         project = projects_by_title.get(item.title)
         if project is None:
             project = Project.objects.create(
-                cohort=cohort, title=item.title, description=item.description
+                cohort=cohort,
+                title=item.title,
+                description=item.description,
+                repositories=item.repositories,
             )
             result.count("created", "projects")
-        elif project.description != item.description:
+        elif (project.description, project.repositories) != (item.description, item.repositories):
             project.description = item.description
-            project.save(update_fields=["description"])
+            project.repositories = item.repositories
+            project.save(update_fields=["description", "repositories"])
             result.count("updated", "projects")
         for student in item.students:
             student_user = member(student, Role.STUDENT, project)

@@ -207,6 +207,9 @@ CELERY_BEAT_SCHEDULE = {
         "task": "reports.tasks.publish_summaries",
         "schedule": env.float("GITHUB_PUBLISH_SECONDS", default=600.0),
     },
+    # Students' GitHub work beside their reports (four searches per student and
+    # period, within the search limit): hourly is fresh enough for a weekly loop.
+    "github-collect-evidence": {"task": "reports.tasks.collect_evidence", "schedule": 3600.0},
 }
 # How long a worker heartbeat stays fresh for /healthz.
 HEARTBEAT_STALE_AFTER = 300

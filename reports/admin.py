@@ -35,7 +35,7 @@ from camp.models import Membership, Project, Role, User
 from reports.access import admin_reports, can_review, managed_cohorts, reviewable_reports
 from reports.github import admin as github_admin  # noqa: F401 (registers the GitHub admin)
 from reports.markdown import render_markdown
-from reports.models import Allowance, Period, Report, Review, Revision
+from reports.models import Allowance, GitHubEvidence, Period, Report, Review, Revision
 from reports.reminders import admin as reminders_admin  # noqa: F401 (registers the reminder admins)
 from reports.reviews import MAX_REVIEW_LENGTH, add_review, approve_reports
 from reports.status import effective_due_at_sql, latest_review_verdict_sql
@@ -68,6 +68,7 @@ def _queue(reports: QuerySet[Report]) -> QuerySet[Report]:
     project = Membership.objects.filter(
         user=OuterRef("student"), cohort=OuterRef("period__cohort"), role=Role.STUDENT
     )
+    evidence = GitHubEvidence.objects.filter(student=OuterRef("student"), period=OuterRef("period"))
     return (
         reports.select_related("student", "period", "period__cohort")
         .annotate(
@@ -75,6 +76,7 @@ def _queue(reports: QuerySet[Report]) -> QuerySet[Report]:
             latest_verdict=latest_review_verdict_sql(),
             project_title=Subquery(project.values("project__title")[:1]),
             effective_due_at=effective_due_at_sql(),
+            merged_prs=Subquery(evidence.values("prs_merged_count")[:1]),
         )
         .annotate(
             is_late=ExpressionWrapper(
@@ -253,6 +255,7 @@ class ReportAdmin(NotFoundOutsideScopeMixin, admin.ModelAdmin):
         "submitted",
         "review_status",
         "days_waiting",
+        "merged_prs_this_period",
     ]
     # Unreviewed first, then the longest waiting. An expression rather than the
     # has_review annotation's name, which the admin's checks would not find.
@@ -340,6 +343,12 @@ class ReportAdmin(NotFoundOutsideScopeMixin, admin.ModelAdmin):
                 len(skipped),
             ) % {"skipped": len(skipped)}
         self.message_user(request, message, messages.SUCCESS if reviewed else messages.WARNING)
+
+    @admin.display(description=_("merged PRs this period"), ordering="merged_prs")
+    def merged_prs_this_period(self, report: Report) -> str:
+        """From the collected GitHub evidence; "-" until it was collected."""
+        merged = getattr(report, "merged_prs", None)
+        return "-" if merged is None else str(merged)
 
     @admin.display(description=_("student"), ordering="student__github_login")
     def student_login(self, report: Report) -> str:

@@ -43,9 +43,25 @@ URL_SCHEMES = {"http", "https", "mailto"}
 CLEAN_CONTENT_TAGS = {"script", "style", "iframe", "object", "embed", "noscript", "template"}
 
 
-def render_markdown(text: str) -> SafeString:
+def render_markdown(text: str, *, repository: str = "") -> SafeString:
+    """With `repository` (owner/name), GitHub references are linked as well:
+    owner/repo#123, @login, and #123 in that repository (the report page passes
+    the student's first tracked repository)."""
+    configs = EXTENSION_CONFIGS
+    if repository:
+        user, _, repo = repository.partition("/")
+        configs = {
+            **EXTENSION_CONFIGS,
+            "pymdownx.magiclink": {
+                **EXTENSION_CONFIGS["pymdownx.magiclink"],
+                "repo_url_shorthand": True,
+                "provider": "github",
+                "user": user,
+                "repo": repo,
+            },
+        }
     html = python_markdown.markdown(
-        text or "", extensions=EXTENSIONS, extension_configs=EXTENSION_CONFIGS, output_format="html"
+        text or "", extensions=EXTENSIONS, extension_configs=configs, output_format="html"
     )
     return mark_safe(sanitize_html(html))
 

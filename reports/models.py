@@ -2,6 +2,8 @@
 reminder policies and the notifications they send."""
 
 import datetime
+from collections.abc import Iterable
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -372,6 +374,113 @@ class UnmatchedComment(GitHubComment):
         proxy = True
         verbose_name = _("unmatched comment")
         verbose_name_plural = _("unmatched comments")
+
+
+class GitHubEvidence(models.Model):
+    """A student's GitHub work in the tracked repositories during one period, as
+    GitHub's search found it, and what the references in their report point at.
+
+    Each list holds {repo, number, title, state, url, created_at, merged_at,
+    closed_at}; the counts repeat their lengths so that the overview and the
+    exports read them without loading the lists. `final` rows were fetched after
+    the period (plus a grace for GitHub's search index) had ended: they are kept
+    and never fetched again.
+    """
+
+    student = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="github_evidence"
+    )
+    period = models.ForeignKey(Period, on_delete=models.CASCADE, related_name="github_evidence")
+    login = models.CharField(_("GitHub login"), max_length=100)
+    repositories = models.JSONField(_("repositories searched"), default=list)
+    prs_opened = models.JSONField(_("pull requests opened"), default=list)
+    prs_merged = models.JSONField(_("pull requests merged"), default=list)
+    reviews_given = models.JSONField(_("pull requests reviewed"), default=list)
+    issues_opened = models.JSONField(_("issues opened"), default=list)
+    prs_opened_count = models.PositiveIntegerField(default=0)
+    prs_merged_count = models.PositiveIntegerField(default=0)
+    reviews_given_count = models.PositiveIntegerField(default=0)
+    issues_opened_count = models.PositiveIntegerField(default=0)
+    incomplete = models.BooleanField(
+        _("incomplete"), default=False, help_text=_("GitHub's search timed out on a query.")
+    )
+    final = models.BooleanField(_("final"), default=False)
+    fetched_at = models.DateTimeField(_("fetched at"))
+
+    class Meta:
+        verbose_name = _("GitHub evidence")
+        verbose_name_plural = _("GitHub evidence")
+        constraints = [
+            models.UniqueConstraint(fields=["student", "period"], name="unique_evidence"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.login} · #{self.period.number}"
+
+    COUNTS = ("prs_opened", "prs_merged", "reviews_given", "issues_opened")
+
+    def counts(self) -> dict[str, int]:
+        return {name: getattr(self, f"{name}_count") for name in self.COUNTS}
+
+    @classmethod
+    def record(
+        cls, counts: dict[str, int] | None, checks: Iterable["ReferenceCheck"]
+    ) -> dict[str, Any]:
+        """The `evidence` of a report in exports and the API; counts are null
+        when nothing was collected for the report's student and period."""
+        return {
+            **(counts or dict.fromkeys(cls.COUNTS)),
+            "references": [check.as_record() for check in checks],
+        }
+
+
+class ReferenceCheck(models.Model):
+    """What one issue or pull request referenced in a report is, on GitHub: the
+    answer is kept per report and reference, refreshed when the report changes."""
+
+    class State(models.TextChoices):
+        OPEN = "open", _("open")
+        CLOSED = "closed", _("closed")
+        MERGED = "merged", _("merged")
+        MISSING = "missing", _("does not exist")
+
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="reference_checks")
+    ref = models.CharField(_("reference"), max_length=200)
+    url = models.URLField(_("URL"), max_length=500)
+    kind = models.CharField(_("kind"), max_length=10, blank=True)
+    state = models.CharField(_("state"), max_length=10, choices=State.choices)
+    title = models.CharField(_("title"), max_length=500, blank=True)
+    author_login = models.CharField(_("author"), max_length=100, blank=True)
+    by_student = models.BooleanField(_("by the student"), default=False)
+    reviewed_by_student = models.BooleanField(_("reviewed by the student"), default=False)
+    checked_at = models.DateTimeField(_("checked at"))
+
+    class Meta:
+        ordering = ["report", "id"]
+        verbose_name = _("reference check")
+        verbose_name_plural = _("reference checks")
+        constraints = [
+            models.UniqueConstraint(fields=["report", "ref"], name="unique_reference_check"),
+        ]
+
+    def __str__(self) -> str:
+        return self.ref
+
+    def as_record(self) -> dict[str, Any]:
+        return {
+            "ref": self.ref,
+            "state": self.state,
+            "by_student": self.by_student,
+            "reviewed_by_student": self.reviewed_by_student,
+        }
+
+    @property
+    def needs_attention(self) -> bool:
+        """Worth a mentor's look: it does not exist, or it is a pull request
+        that is neither by the student nor reviewed by them."""
+        if self.state == self.State.MISSING:
+            return True
+        return self.kind == "pull" and not (self.by_student or self.reviewed_by_student)
 
 
 class WebhookDelivery(models.Model):

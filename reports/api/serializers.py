@@ -9,8 +9,9 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from camp.models import Cohort, Membership, Project, User
+from reports.github.evidence import report_evidence_record
 from reports.markdown import render_markdown
-from reports.models import Period, Report, Review
+from reports.models import Period, ReferenceCheck, Report, Review
 from reports.overview.grid import MentorLatency, Overview, WaitingReview
 from reports.reviews import MAX_REVIEW_LENGTH
 from reports.status import State, period_start_instant
@@ -115,6 +116,54 @@ class PeriodBriefSerializer(serializers.ModelSerializer):
         fields = ["id", "number", "starts_on", "ends_on", "due_at"]
 
 
+class ReferenceSerializer(serializers.Serializer):
+    ref = serializers.CharField(help_text="owner/repo#number")
+    state = serializers.ChoiceField(choices=ReferenceCheck.State.choices)
+    by_student = serializers.BooleanField()
+    reviewed_by_student = serializers.BooleanField()
+
+
+class EvidenceCountsSerializer(serializers.Serializer):
+    prs_opened = serializers.IntegerField(allow_null=True)
+    prs_merged = serializers.IntegerField(allow_null=True)
+    reviews_given = serializers.IntegerField(allow_null=True)
+    issues_opened = serializers.IntegerField(allow_null=True)
+
+
+class EvidenceSerializer(EvidenceCountsSerializer):
+    references = ReferenceSerializer(many=True)
+
+
+class WorkItemSerializer(serializers.Serializer):
+    repo = serializers.CharField()
+    number = serializers.IntegerField()
+    title = serializers.CharField(allow_blank=True)
+    state = serializers.CharField()
+    url = serializers.CharField()
+    author = serializers.CharField(allow_blank=True)
+    created_at = serializers.CharField(allow_null=True)
+    merged_at = serializers.CharField(allow_null=True)
+    closed_at = serializers.CharField(allow_null=True)
+
+
+class StudentEvidenceSerializer(serializers.Serializer):
+    student = serializers.CharField()
+    period = serializers.IntegerField()
+    fetched_at = serializers.CharField(allow_null=True)
+    final = serializers.BooleanField()
+    prs_opened = serializers.IntegerField()
+    prs_merged = serializers.IntegerField()
+    reviews_given = serializers.IntegerField()
+    issues_opened = serializers.IntegerField()
+    items = serializers.DictField(child=WorkItemSerializer(many=True))
+
+
+class CohortEvidenceSerializer(serializers.Serializer):
+    cohort = serializers.CharField()
+    period = serializers.IntegerField()
+    students = StudentEvidenceSerializer(many=True)
+
+
 class ReportSerializer(serializers.ModelSerializer):
     cohort = serializers.SlugRelatedField(source="period.cohort", slug_field="slug", read_only=True)
     period = PeriodBriefSerializer(read_only=True)
@@ -123,6 +172,10 @@ class ReportSerializer(serializers.ModelSerializer):
         help_text="The body rendered from Markdown and sanitised."
     )
     source_url = OptionalURLField(read_only=True)
+    evidence = serializers.SerializerMethodField(
+        help_text="The student's GitHub work in the period (counts are null until "
+        "collected) and the issues and pull requests the report references, checked."
+    )
 
     class Meta:
         model = Report
@@ -141,12 +194,17 @@ class ReportSerializer(serializers.ModelSerializer):
             "claimed_end",
             "created_at",
             "updated_at",
+            "evidence",
         ]
         read_only_fields = fields
 
     @extend_schema_field(serializers.CharField())
     def get_body_html(self, report: Report) -> str:
         return str(render_markdown(report.body))
+
+    @extend_schema_field(EvidenceSerializer)
+    def get_evidence(self, report: Report) -> dict:
+        return report_evidence_record(report)
 
 
 class ReportUpdateSerializer(serializers.Serializer):

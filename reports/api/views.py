@@ -16,7 +16,7 @@ from drf_spectacular.utils import (
 )
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import PermissionDenied
+from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.generics import RetrieveAPIView
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
@@ -26,9 +26,10 @@ from camp.models import Cohort, Project, Role, User
 from reports.access import cohorts_where, overview_students, visible_reports, visible_reviews
 from reports.api import filters, serializers
 from reports.api.permissions import ReportPermission, ReviewPermission
+from reports.github.evidence import cohort_evidence, with_evidence
 from reports.markdown import render_markdown
 from reports.models import Period, Report, Review, Source
-from reports.overview.grid import build_overview
+from reports.overview.grid import build_overview, user_sort_key
 from reports.overview.summary import period_summary
 from reports.reviews import add_review
 from reports.submissions import SaveResult, save_report
@@ -121,6 +122,32 @@ class CohortViewSet(viewsets.ReadOnlyModelViewSet):
             }
         )
 
+    @extend_schema(
+        summary="GitHub evidence of a period",
+        description="Per student: pull requests opened and merged, pull requests "
+        "reviewed and issues opened in the tracked repositories during the period, with "
+        "counts and the items (each linking to GitHub). TAs see every student, mentors "
+        "their own.",
+        parameters=[OpenApiParameter("period", int, required=True, description="Period number.")],
+        responses={200: serializers.CohortEvidenceSerializer},
+    )
+    @action(detail=True, pagination_class=None, filter_backends=[])
+    def evidence(self, request: Request, slug: str) -> Response:
+        cohort = self.get_object()
+        students = self._overview_students(cohort)
+        number = request.query_params.get("period", "")
+        if not number.isdigit() or len(number) > 5:
+            raise ValidationError({"period": [_("A period number is required, e.g. ?period=3.")]})
+        period = get_object_or_404(cohort.periods, number=int(number))
+        ordered = sorted(students, key=user_sort_key)
+        return Response(
+            {
+                "cohort": cohort.slug,
+                "period": period.number,
+                "students": cohort_evidence(cohort, period, ordered),
+            }
+        )
+
 
 class ProjectViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = serializers.ProjectSerializer
@@ -184,7 +211,9 @@ class ReportViewSet(
     ordering_fields = ["submitted_at", "updated_at", "created_at", "period__number", "id"]
 
     def get_queryset(self) -> QuerySet[Report]:
-        return visible_reports(self.request.user).select_related("period__cohort", "student")
+        return with_evidence(
+            visible_reports(self.request.user).select_related("period__cohort", "student")
+        )
 
     def create(self, request: Request, *args, **kwargs) -> Response:
         writable_periods = Period.objects.filter(

@@ -519,3 +519,98 @@ def repository_name(client: GitHubClient, repository_id: int) -> str:
     """The current owner/name of a repository, by its id (a redirect's target)."""
     data = client.get_json(f"/repositories/{repository_id}")
     return str((data or {}).get("full_name") or "")
+
+
+# ---------------------------------------------------------------- search
+# GitHub's search API has its own limit, apart from the core one: 30 requests a
+# minute for an authenticated client (10 without a token), announced in the
+# x-ratelimit-* headers of each search answer (x-ratelimit-resource: search).
+# At most 1000 results a query (docs.github.com/rest/search/search).
+
+SEARCH_MAX_RESULTS = 1000
+# A command waits for the search limit's reset (under a minute on GitHub); a
+# longer wait (an exhausted primary limit, a long retry-after) is reported instead.
+SEARCH_MAX_WAIT = datetime.timedelta(minutes=5)
+
+
+@dataclass
+class SearchResult:
+    items: list[dict]
+    total_count: int
+    # GitHub's search stopped at its time limit: there may be more.
+    incomplete: bool
+
+
+class SearchPacer:
+    """Searches through a client without ever going over the search limit.
+
+    It reads the remaining budget from each answer; when none is left it waits
+    for the reset (`wait=True`, for commands) or raises RateLimited before
+    sending (`wait=False`, for Celery tasks, which reschedule themselves). A 403
+    that still comes (another process spent the budget) is handled the same way.
+    """
+
+    def __init__(self, client: GitHubClient, *, wait: bool) -> None:
+        self.client = client
+        self.wait = wait
+        self.remaining: int | None = None
+        self.reset_at: datetime.datetime | None = None
+        self.requests = 0
+        self.waits = 0
+
+    def search_issues(
+        self, query: str, *, sort: str = "created", order: str = "asc"
+    ) -> SearchResult:
+        url = self.client.url("/search/issues", q=query, sort=sort, order=order, per_page=PER_PAGE)
+        items: list[dict] = []
+        total = 0
+        incomplete = False
+        while url:
+            response = self._get(url)
+            data = response.json()
+            items += data.get("items", [])
+            total = int(data.get("total_count", 0))
+            incomplete = incomplete or bool(data.get("incomplete_results"))
+            url = parse_next_link(response.headers.get("link", ""))
+            if len(items) >= SEARCH_MAX_RESULTS:
+                break
+            if url and _origin(self.client.url(url)) != _origin(self.client.base_url):
+                raise GitHubError(
+                    f"search: the next page is on {_origin_text(url)}; not following it."
+                )
+        return SearchResult(items, total, incomplete)
+
+    def _get(self, url: str) -> httpx.Response:
+        for _attempt in range(3):
+            self._before_request()
+            try:
+                response = self.client.request("GET", url)
+            except RateLimited as exc:
+                self.remaining, self.reset_at = 0, exc.retry_at
+                continue
+            finally:
+                self.requests += 1
+            self._note_limit(response)
+            return response
+        raise RateLimited(self.reset_at or self.client._now(), status=403)
+
+    def _before_request(self) -> None:
+        if self.remaining != 0 or self.reset_at is None:
+            return
+        now = self.client._now()
+        if now >= self.reset_at:
+            self.remaining = None
+            return
+        if not self.wait or self.reset_at - now > SEARCH_MAX_WAIT:
+            raise RateLimited(self.reset_at, status=403)
+        self.waits += 1
+        self.client._sleep((self.reset_at - now).total_seconds())
+        self.remaining = None
+
+    def _note_limit(self, response: httpx.Response) -> None:
+        headers = response.headers
+        remaining, reset = headers.get("x-ratelimit-remaining"), headers.get("x-ratelimit-reset")
+        if remaining is not None and remaining.isdigit():
+            self.remaining = int(remaining)
+        if reset is not None and reset.isdigit():
+            self.reset_at = datetime.datetime.fromtimestamp(int(reset), tz=datetime.UTC)

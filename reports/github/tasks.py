@@ -9,14 +9,16 @@ names they had before the tasks moved into this package.
 
 from __future__ import annotations
 
+import datetime
 import logging
 
 from celery import Task, shared_task
 from django.utils import timezone
 
 from camp.locks import single_instance
-from camp.models import Cohort
+from camp.models import Cohort, Project
 from reports.github.client import GitHubError, RateLimited
+from reports.github.evidence import FRESH_FOR, collect_evidence
 from reports.github.poll import run_sync
 from reports.github.publish import CannotPublish, periods_to_keep_current, publish_summary
 from reports.github.webhooks import process_delivery
@@ -105,6 +107,51 @@ def publish_cohort_summaries(self, cohort_id: int) -> list[dict]:
 def publish_summaries() -> int | None:
     """Scheduled by beat: one publishing task per cohort linked to GitHub."""
     return _per_linked_cohort(publish_cohort_summaries)
+
+
+@shared_task(
+    bind=True, ignore_result=True, max_retries=None, name="reports.tasks.collect_cohort_evidence"
+)
+def collect_cohort_evidence(self, cohort_id: int, started_at: str | None = None) -> dict | None:
+    """Collect the students' GitHub work of a cohort's started, not yet final
+    periods. The search limit reschedules the task for its reset with the run's
+    start, so the rerun skips what the run already fetched (and anything fetched
+    within FRESH_FOR, e.g. by a command)."""
+    cohort = Cohort.objects.filter(pk=cohort_id).first()
+    if cohort is None:
+        return None
+    run_started = datetime.datetime.fromisoformat(started_at) if started_at else timezone.now()
+    with single_instance(f"github-evidence:{cohort.pk}", ttl=30 * 60) as acquired:
+        if not acquired:
+            return None
+        try:
+            result = collect_evidence(
+                cohort, wait=False, fresh_for=FRESH_FOR, run_started=run_started
+            )
+        except RateLimited as exc:
+            raise self.retry(
+                eta=exc.retry_at,
+                exc=exc,
+                kwargs={"cohort_id": cohort_id, "started_at": run_started.isoformat()},
+            ) from exc
+        return result.as_dict()
+
+
+@shared_task(ignore_result=True, name="reports.tasks.collect_evidence")
+@single_instance("github-collect-evidence", ttl=5 * 60)
+def collect_all_evidence() -> int | None:
+    """Scheduled by beat: one evidence task per cohort that tracks repositories.
+    A filter in Python, not SQL: JSON emptiness differs between SQLite and PostgreSQL."""
+    tracking = {pk for pk, repos in Cohort.objects.values_list("pk", "repositories") if repos}
+    tracking |= {
+        cohort_id
+        for cohort_id, repos in Project.objects.values_list("cohort_id", "repositories")
+        if repos
+    }
+    cohort_ids = sorted(tracking)
+    for cohort_id in cohort_ids:
+        collect_cohort_evidence.delay(cohort_id)
+    return len(cohort_ids)
 
 
 def _per_linked_cohort(task: Task) -> int:

@@ -13,7 +13,7 @@ from typing import Any
 from django.db.models import Prefetch
 
 from camp.models import Cohort, Membership, Role
-from reports.models import Allowance, Report, Review
+from reports.models import Allowance, GitHubEvidence, ReferenceCheck, Report, Review
 from reports.overview.grid import Overview, StudentRow
 from reports.status import is_late, latest_review_verdict
 
@@ -45,11 +45,18 @@ def export_records(cohort: Cohort) -> Iterator[dict[str, Any]]:
     allowances = {
         (a.student_id, a.period_id): a for a in Allowance.objects.filter(period__cohort=cohort)
     }
+    evidence = {
+        (e.student_id, e.period_id): e.counts()
+        for e in GitHubEvidence.objects.filter(period__cohort=cohort).only(
+            "student_id", "period_id", *(f"{name}_count" for name in GitHubEvidence.COUNTS)
+        )
+    }
     reports = (
         Report.objects.filter(period__cohort=cohort)
         .select_related("student", "period")
         .prefetch_related(
-            Prefetch("reviews", queryset=Review.objects.only("report_id", "verdict", "created_at"))
+            Prefetch("reviews", queryset=Review.objects.only("report_id", "verdict", "created_at")),
+            Prefetch("reference_checks", queryset=ReferenceCheck.objects.order_by("id")),
         )
         .order_by("period__number", "student__github_login", "student__username")
     )
@@ -72,11 +79,17 @@ def export_records(cohort: Cohort) -> Iterator[dict[str, Any]]:
             "source": report.source,
             "reviewed": verdict is not None,
             "review_verdict": verdict,
+            # JSON only: the CSV keeps its flat EXPORT_FIELDS.
+            "evidence": GitHubEvidence.record(
+                evidence.get((report.student_id, period.pk)), report.reference_checks.all()
+            ),
         }
 
 
 def write_csv(records: Iterator[dict[str, Any]], out: io.TextIOBase) -> None:
-    writer = csv.DictWriter(out, fieldnames=EXPORT_FIELDS, lineterminator="\n")
+    writer = csv.DictWriter(
+        out, fieldnames=EXPORT_FIELDS, lineterminator="\n", extrasaction="ignore"
+    )
     writer.writeheader()
     for record in records:
         writer.writerow({k: "" if v is None else v for k, v in record.items()})
@@ -100,6 +113,10 @@ CSV_FIELDS = [
     "submitted_at",
     "reviewed_at",
     "days_late",
+    "prs_opened",
+    "prs_merged",
+    "reviews_given",
+    "issues_opened",
 ]
 
 
@@ -139,4 +156,5 @@ def csv_rows(
                 instant(cell.submitted_at),
                 instant(cell.reviewed_at),
                 "" if cell.days_late is None else cell.days_late,
+                *(cell.activity if cell.activity is not None else ("", "", "", "")),
             ]

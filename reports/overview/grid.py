@@ -22,7 +22,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from camp.models import Cohort, Membership, Mentorship, Role, User
-from reports.models import Allowance, GitHubPullRequest, Period, Report, Review
+from reports.models import Allowance, GitHubEvidence, GitHubPullRequest, Period, Report, Review
 from reports.parsing import parse_claimed_range
 from reports.periods import current_of, submission_period
 from reports.status import (
@@ -54,6 +54,17 @@ class ReportFacts(NamedTuple):
     submitted_at: datetime.datetime | None
 
 
+class Activity(NamedTuple):
+    prs_opened: int
+    prs_merged: int
+    reviews_given: int
+    issues_opened: int
+
+    @property
+    def any(self) -> bool:
+        return any(self)
+
+
 @dataclass(slots=True)
 class Cell:
     period: Period
@@ -65,6 +76,13 @@ class Cell:
     # An open pull request with this student's report file for this period:
     # "pending on GitHub", shown but not counted as submitted.
     pending_url: str | None = None
+    # GitHub work in the tracked repositories (reports.github.evidence), None
+    # when none was collected for this student and period.
+    activity: Activity | None = None
+
+    @property
+    def merged(self) -> int:
+        return self.activity.prs_merged if self.activity else 0
 
     @property
     def url(self) -> str | None:
@@ -78,6 +96,8 @@ class StudentRow:
     project_title: str
     mentors: list[User]
     cells: list[Cell] = field(default_factory=list)
+    # No GitHub activity and no report in the current period (build_overview).
+    quiet: bool = False
 
     @property
     def login(self) -> str:
@@ -209,6 +229,7 @@ class _Facts:
     reviews: dict[int, list[tuple[int | None, str, datetime.datetime]]]
     allowances: dict[tuple[int, int], Allowance]
     pending: dict[tuple[int, int], str]
+    activity: dict[tuple[int, int], Activity]
 
 
 def _load(cohort: Cohort, students: QuerySet[User], periods: Iterable[Period]) -> _Facts:
@@ -261,7 +282,24 @@ def _load(cohort: Cohort, students: QuerySet[User], periods: Iterable[Period]) -
         )
     }
     pending = _pending_pull_requests(cohort, student_ids, periods)
-    return _Facts(periods, student_rows, projects, mentors, reports, reviews, allowances, pending)
+    activity = {
+        (student_id, period_id): Activity(*counts)
+        for student_id, period_id, *counts in GitHubEvidence.objects.filter(
+            period__in=period_ids, student__in=student_ids
+        )
+        .order_by()
+        .values_list(
+            "student_id",
+            "period_id",
+            "prs_opened_count",
+            "prs_merged_count",
+            "reviews_given_count",
+            "issues_opened_count",
+        )
+    }
+    return _Facts(
+        periods, student_rows, projects, mentors, reports, reviews, allowances, pending, activity
+    )
 
 
 def _pending_pull_requests(
@@ -304,7 +342,7 @@ def _cell(facts: _Facts, student_id: int, period: Period, now: datetime.datetime
     state = report_state(
         period=period, report=report, allowance=allowance, verdict=verdict, now=now
     )
-    cell = Cell(period=period, state=state)
+    cell = Cell(period=period, state=state, activity=facts.activity.get((student_id, period.id)))
     if report is not None and report.status == Report.Status.SUBMITTED:
         cell.report_id = report.id
         cell.submitted_at = report.submitted_at
@@ -316,6 +354,18 @@ def _cell(facts: _Facts, student_id: int, period: Period, now: datetime.datetime
         if state == State.MISSING:
             cell.days_late = _whole_days(now - effective_due_at(period, allowance))
     return cell
+
+
+def is_quiet(cell: Cell) -> bool:
+    """Nothing submitted and, as far as the collected evidence shows, nothing done
+    on GitHub: a student going quiet, before the report goes missing. Without
+    collected evidence nothing is known, so nobody is quiet."""
+    return (
+        cell.activity is not None
+        and not cell.activity.any
+        and cell.state not in SUBMITTED_STATES
+        and cell.state != State.EXCUSED
+    )
 
 
 def _whole_days(delta: datetime.timedelta) -> int:
@@ -442,6 +492,10 @@ def build_overview(
         and now - cell.submitted_at > WAITING_REVIEW_AFTER
     ]
     waiting.sort(key=lambda w: w.waiting, reverse=True)
+    if current is not None:
+        for row in rows:
+            cell = row.cells[index_of[current.id]]
+            row.quiet = is_quiet(cell)
 
     return Overview(
         cohort=cohort,

@@ -48,6 +48,10 @@ def _labels(context: template.Context) -> dict[State | str, str]:
     if "overview_labels" not in cache:
         cache["overview_labels"] = {state: escape(str(state.label)) for state in State}
         cache["overview_labels"]["pending"] = escape(gettext("pending on GitHub"))
+        cache["overview_labels"]["quiet"] = escape(
+            gettext("quiet: no GitHub activity and no report in the current period")
+        )
+        cache["overview_labels"]["quiet_mark"] = escape(gettext("quiet"))
     return cache["overview_labels"]
 
 
@@ -59,6 +63,12 @@ def overview_row(context: template.Context, row: StudentRow) -> SafeString:
     parts = [
         f'<th scope="row"><span class="login">@{escape(row.login)}</span> '
         f'<span class="name">{escape(row.student.name)}</span>'
+        + (
+            f' <span class="quiet-marker" data-quiet title="{labels["quiet"]}">'
+            f"{labels['quiet_mark']}</span>"
+            if row.quiet
+            else ""
+        )
         + (f'<small class="mentors">{mentors}</small>' if mentors else "")
         + "</th>"
     ]
@@ -71,6 +81,13 @@ def overview_row(context: template.Context, row: StudentRow) -> SafeString:
             )
         mark = STATE_MARKS[cell.state]
         pending = ""
+        if cell.merged:
+            title += " · " + escape(
+                ngettext("%(n)d pull request merged", "%(n)d pull requests merged", cell.merged)
+                % {"n": cell.merged}
+            )
+            # Inside the report's link, so it sits beside the mark.
+            mark += f'<span class="cell-merged" data-merged="{cell.merged}">{cell.merged}</span>'
         if cell.report_id is not None:
             mark = f'<a href="{escape(cell.url)}">{mark}</a>'
         elif cell.pending_url is not None:

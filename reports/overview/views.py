@@ -43,6 +43,7 @@ class OverviewFilterForm(forms.Form):
         required=False,
         choices=[("", _("Any status"))] + [(s.value, s.label) for s in FILTER_STATES],
     )
+    quiet = forms.BooleanField(label=_("Only quiet students"), required=False)
     summary = forms.TypedChoiceField(label=_("Summary of period"), required=False, coerce=int)
 
     def __init__(self, data, *, cohort: Cohort, students: QuerySet[User]) -> None:
@@ -87,6 +88,8 @@ class OverviewFilterForm(forms.Form):
 
     def keeps(self, row: StudentRow) -> bool:
         status = self.value("status")
+        if self.value("quiet") and not row.quiet:
+            return False
         return not status or row.has_state(status)
 
 

@@ -11,6 +11,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from camp.models import Role
 from reports.access import visible_reports
+from reports.github.evidence import evidence_for_report
 from reports.markdown import render_markdown
 from reports.models import Period, Report
 from reports.pages.forms import PreviewForm, ReportForm
@@ -44,6 +45,7 @@ def report_page(request: HttpRequest, pk: int) -> HttpResponse:
             "report": report,
             "standing": report_standing(report, viewer=request.user),
             "revisions": report.revisions.select_related("author").order_by("-created_at", "-id"),
+            "evidence": evidence_for_report(report),
             "is_own": is_own,
             "can_edit": is_own
             and report.period.cohort.memberships.filter(

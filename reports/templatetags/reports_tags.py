@@ -15,3 +15,9 @@ def is_student(user) -> bool:
 @register.filter(name="markdown")
 def markdown_filter(text: str) -> str:
     return render_markdown(text)
+
+
+@register.filter(name="markdown_refs")
+def markdown_with_references(text: str, repository: str) -> str:
+    """Markdown with GitHub references linked, #123 in `repository`."""
+    return render_markdown(text, repository=repository or "")

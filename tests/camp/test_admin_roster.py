@@ -94,3 +94,19 @@ def test_roles_granted_or_removed_in_the_admin_change_staff_access(client, camp)
     )
     camp.mentor_a.refresh_from_db()
     assert not camp.mentor_a.is_staff
+
+
+def test_ta_sets_a_projects_tracked_repositories(client, camp):
+    client.force_login(camp.ta)
+    url = reverse("admin:camp_project_change", args=[camp.project_a.pk])
+    form = {"cohort": camp.cohort.pk, "title": camp.project_a.title, "description": ""}
+    response = client.post(url, {**form, "repositories": '["PaddlePaddle/Paddle", "x y"]'})
+    assert response.status_code == 200
+    assert "repositories" in response.context["adminform"].form.errors
+    camp.project_a.refresh_from_db()
+    assert camp.project_a.repositories == []
+
+    response = client.post(url, {**form, "repositories": '["PaddlePaddle/Paddle"]'})
+    assert response.status_code == 302
+    camp.project_a.refresh_from_db()
+    assert camp.project_a.repositories == ["PaddlePaddle/Paddle"]

@@ -2,6 +2,7 @@
 bad file rejected whole with nothing written."""
 
 import json
+import re
 import textwrap
 
 import pytest
@@ -272,3 +273,38 @@ def test_process_exits_non_zero_on_a_bad_file(tmp_path):
     )
     assert proc.returncode != 0
     assert "cohort.name: required" in proc.stderr
+
+
+def test_repositories_of_cohort_and_projects(tmp_path, db):
+    text = ROSTER.replace(
+        "  github_reports_path: WeeklyReports/Hackathon_6th/\n",
+        "  github_reports_path: WeeklyReports/Hackathon_6th/\n"
+        "  repositories: [PaddlePaddle/Paddle, PaddlePaddle/Paddle]\n",
+    ).replace(
+        "  - title: 项目二：文档\n",
+        "  - title: 项目二：文档\n    repositories: [PaddlePaddle/docs]\n",
+    )
+    run(write(tmp_path, text))
+    cohort = Cohort.objects.get(slug="camp-6th")
+    assert cohort.repositories == ["PaddlePaddle/Paddle"]
+    docs = Project.objects.get(title="项目二：文档")
+    assert docs.repositories == ["PaddlePaddle/docs"]
+    assert docs.tracked_repositories == ["PaddlePaddle/docs", "PaddlePaddle/Paddle"]
+
+    run(write(tmp_path, text.replace("[PaddlePaddle/docs]", "[PaddlePaddle/docs, a/b]")))
+    docs.refresh_from_db()
+    assert docs.repositories == ["PaddlePaddle/docs", "a/b"]
+
+
+@pytest.mark.parametrize(
+    ("value", "where"),
+    [("PaddlePaddle", "cohort.repositories"), ("[not a repo]", "cohort.repositories[0]")],
+)
+def test_bad_repositories_are_rejected(tmp_path, db, value, where):
+    text = ROSTER.replace(
+        "  github_reports_path: WeeklyReports/Hackathon_6th/\n",
+        f"  github_reports_path: WeeklyReports/Hackathon_6th/\n  repositories: {value}\n",
+    )
+    with pytest.raises(CommandError, match=re.escape(where)):
+        run(write(tmp_path, text))
+    assert not Cohort.objects.exists()

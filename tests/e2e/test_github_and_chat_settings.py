@@ -1,4 +1,4 @@
-"""What issue 15 shows people: a student's chat id on their profile, and the
+"""What the GitHub and chat settings show people: a student's chat id on their profile, and the
 TA's view of a renamed repository and of files left for them."""
 
 from __future__ import annotations

@@ -64,6 +64,7 @@ class Repo:
 
 class FakeGitHub:
     RATE_LIMIT = 5000
+    SEARCH_LIMIT = 30
 
     def __init__(self) -> None:
         self.repos: dict[str, Repo] = {}
@@ -84,6 +85,13 @@ class FakeGitHub:
         # Token -> the login GET /user answers; any other token is DEFAULT_LOGIN.
         self.token_logins: dict[str, str] = {}
         self.user_requests = 0
+        # The search API's own limit, per fixed window.
+        self.search_limit = self.SEARCH_LIMIT
+        self.search_window_seconds = 60.0
+        self._search_window_start = time.time()
+        self._search_used = 0
+        self.search_limit_hits = 0
+        self.reviews: dict[tuple[str, int], list[dict]] = {}
 
     # ------------------------------------------------------------ lifecycle
 
@@ -309,7 +317,8 @@ class FakeGitHub:
         with self._lock:
             status, body, headers = self._route(method, path, query, payload, handler.headers)
             self.requests.append((method, handler.path, status))
-            if status != 304:
+            # Search has its own limit (see "search" below); the core one is untouched.
+            if status != 304 and not path.startswith("/search/"):
                 self.rate_remaining = max(0, self.rate_remaining - 1)
         if isinstance(body, bytes):
             raw = body
@@ -350,6 +359,10 @@ class FakeGitHub:
         return answer
 
     def _answer(self, method: str, path: str, query: dict, payload: dict, headers) -> tuple:
+        if method == "GET" and path == "/search/issues":  # see "search" below
+            return self._search_issues(query)
+        if method == "GET" and (found := self._work_get(path)) is not None:
+            return self._listing(path, query, found, headers)
         if path == "/user" and method == "GET":
             return self._authenticated_user(headers)
         if method == "GET" and (m := re.fullmatch(r"/repositories/(\d+)", path)):
@@ -562,3 +575,248 @@ class FakeGitHub:
             },
             {},
         )
+
+    # ------------------------------------------------------------ search and work items
+    # Students' work in tracked repositories, /search/issues with the qualifiers
+    # the evidence collector sends, its pagination and its separate rate limit,
+    # and the single issue / pull reviews a reference check reads.
+    #
+    # As on GitHub (docs.github.com/rest/search/search): 30 requests a minute
+    # for an authenticated client, counted apart from the core limit and
+    # announced with x-ratelimit-resource: search; a request over it answers
+    # 403 with x-ratelimit-remaining: 0 and the reset; at most 1000 results
+    # (a page beyond answers 422); a repo: qualifier naming a repository that
+    # does not exist answers 422; per_page at most 100 with Link pagination.
+
+    def add_work_pull(
+        self,
+        repo: str,
+        login: str,
+        *,
+        title: str = "",
+        created_at: datetime.datetime,
+        merged_at: datetime.datetime | None = None,
+        closed_at: datetime.datetime | None = None,
+        reviewers: dict[str, datetime.datetime] | None = None,
+    ) -> dict:
+        """A pull request in a tracked (upstream) repository, with its reviews."""
+        with self._lock:
+            data = self.repo(repo)
+            number = len(data.issues) + len(data.pulls) + 1
+            closed = merged_at or closed_at
+            stamps = [created_at, *(reviewers or {}).values(), *([closed] if closed else [])]
+            pull = {
+                "id": next(self._ids),
+                "number": number,
+                "state": "closed" if closed else "open",
+                "title": title or f"PR {number} by {login}",
+                "user": self._user(login),
+                "created_at": iso(created_at),
+                "updated_at": iso(max(stamps)),
+                "closed_at": iso(closed) if closed else None,
+                "merged_at": iso(merged_at) if merged_at else None,
+                "html_url": f"https://github.com/{repo}/pull/{number}",
+                "head": {"sha": "0" * 40, "repo": {"full_name": repo, "fork": False}},
+                "base": {"ref": "develop", "repo": {"full_name": repo}},
+            }
+            data.pulls[number] = pull
+            data.pull_files[number] = []
+            self.reviews.setdefault((repo, number), [])
+            for reviewer, at in (reviewers or {}).items():
+                self.reviews[(repo, number)].append(
+                    {
+                        "id": next(self._ids),
+                        "user": self._user(reviewer),
+                        "state": "COMMENTED",
+                        "submitted_at": iso(at),
+                    }
+                )
+            return pull
+
+    def add_work_issue(
+        self, repo: str, login: str, *, title: str = "", created_at: datetime.datetime
+    ) -> dict:
+        issue = self.add_issue(repo, title or "an issue", login=login)
+        with self._lock:
+            issue.update(created_at=iso(created_at), updated_at=iso(created_at), closed_at=None)
+        return issue
+
+    def search_requests(self) -> list[tuple[str, str, int]]:
+        return [r for r in self.requests if r[1].startswith("/search/")]
+
+    def _pull_as_issue(self, repo: str, pull: dict) -> dict:
+        """A pull request as the issues API and search show it."""
+        return {
+            **{k: v for k, v in pull.items() if k not in ("head", "base", "merged_at")},
+            "repository_url": f"{self.base_url}/repos/{repo}",
+            "comments": 0,
+            "pull_request": {
+                "url": f"{self.base_url}/repos/{repo}/pulls/{pull['number']}",
+                "html_url": pull["html_url"],
+                "merged_at": pull.get("merged_at"),
+            },
+        }
+
+    def _work_get(self, path: str):
+        """GET /repos/o/r/issues/N for a pull request, /repos/o/r/pulls/N/reviews."""
+        match = re.fullmatch(r"/repos/([^/]+/[^/]+)/(issues|pulls)/(\d+)(/reviews)?", path)
+        if not match or match.group(1) not in self.repos:
+            return None
+        repo, kind, number, reviews = (
+            match.group(1),
+            match.group(2),
+            int(match.group(3)),
+            match.group(4),
+        )
+        pull = self.repos[repo].pulls.get(number)
+        if pull is None:
+            return None
+        if kind == "issues" and not reviews:
+            return self._pull_as_issue(repo, pull)
+        if kind == "pulls" and reviews:
+            return list(self.reviews.get((repo, number), []))
+        return None
+
+    def _search_limit_headers(self) -> dict[str, str]:
+        reset = self._search_window_start + self.search_window_seconds
+        return {
+            "x-ratelimit-limit": str(self.search_limit),
+            "x-ratelimit-remaining": str(max(0, self.search_limit - self._search_used)),
+            "x-ratelimit-reset": str(int(-(-reset // 1))),
+            "x-ratelimit-used": str(self._search_used),
+            "x-ratelimit-resource": "search",
+        }
+
+    def _search_issues(self, query: dict) -> tuple:
+        now = time.time()
+        if now >= self._search_window_start + self.search_window_seconds:
+            self._search_window_start = now
+            self._search_used = 0
+        if self._search_used >= self.search_limit:
+            self.search_limit_hits += 1
+            return (
+                403,
+                {
+                    "message": "API rate limit exceeded for user ID 1.",
+                    "documentation_url": "https://docs.github.com/rest/overview/rate-limits-for-the-rest-api",
+                },
+                self._search_limit_headers(),
+            )
+        self._search_used += 1
+        headers = self._search_limit_headers()
+        try:
+            matches = self._search_matches(query.get("q", ""))
+        except ValueError as exc:
+            return 422, {"message": "Validation Failed", "errors": [{"message": str(exc)}]}, headers
+        order = query.get("order", "desc")
+        if query.get("sort") == "created":
+            matches.sort(key=lambda i: i["created_at"], reverse=order != "asc")
+        per_page = min(int(query.get("per_page", 30)), 100)
+        page = int(query.get("page", 1))
+        if (page - 1) * per_page >= 1000:
+            return (
+                422,
+                {"message": "Only the first 1000 search results are available"},
+                headers,
+            )
+        capped = matches[:1000]
+        body = {
+            "total_count": len(matches),
+            "incomplete_results": False,
+            "items": capped[(page - 1) * per_page : page * per_page],
+        }
+        last = max(1, -(-len(capped) // per_page))
+        links = []
+        params = {k: v for k, v in query.items() if k != "page"}
+        for rel, number in (("next", page + 1), ("last", last)):
+            if number <= last and (rel != "next" or page < last):
+                qs = urlencode(sorted({**params, "page": number}.items()))
+                links.append(f'<{self.base_url}/search/issues?{qs}>; rel="{rel}"')
+        if links:
+            headers["Link"] = ", ".join(links)
+        return 200, body, headers
+
+    def _search_matches(self, q: str) -> list[dict]:
+        terms = q.split()
+        if sum(1 for t in terms if t in ("AND", "OR", "NOT")) > 5:
+            raise ValueError("More than five AND / OR / NOT operators.")
+        # GitHub now refuses an issue search that does not say issues or pull requests.
+        kinds = {"is:issue", "is:pr", "is:pull-request", "type:issue", "type:pr"}
+        if not kinds & set(terms):
+            raise ValueError("Query must include 'is:issue' or 'is:pull-request'.")
+        repos = [t.split(":", 1)[1] for t in terms if t.startswith("repo:")]
+        unknown = [r for r in repos if r not in self.repos]
+        if unknown:
+            raise ValueError(
+                "The listed users and repositories cannot be searched either because the "
+                "resources do not exist or you do not have permission to view them."
+            )
+        candidates: list[dict] = []
+        for repo in repos or list(self.repos):
+            data = self.repos[repo]
+            candidates += [
+                {**i, "repository_url": f"{self.base_url}/repos/{repo}"}
+                for i in data.issues.values()
+            ]
+            candidates += [
+                {**self._pull_as_issue(repo, p), "_reviewers": self._reviewer_logins(repo, n)}
+                for n, p in data.pulls.items()
+            ]
+        found = [c for c in candidates if all(self._term_matches(c, t) for t in terms)]
+        return [{k: v for k, v in c.items() if not k.startswith("_")} for c in found]
+
+    def _reviewer_logins(self, repo: str, number: int) -> set[str]:
+        return {r["user"]["login"].lower() for r in self.reviews.get((repo, number), [])}
+
+    def _term_matches(self, item: dict, term: str) -> bool:
+        negate = term.startswith("-")
+        key, _, value = term.lstrip("-").partition(":")
+        is_pr = "pull_request" in item
+        if key in ("is", "type") and value in ("pr", "pull-request", "issue"):
+            result = is_pr == (value != "issue")
+        elif key == "author":
+            result = item["user"]["login"].lower() == value.lower()
+        elif key == "reviewed-by":
+            result = value.lower() in item.get("_reviewers", set())
+        elif key == "repo":
+            return True  # chosen above: several repo: qualifiers are alternatives
+        elif key in ("created", "updated", "merged", "closed"):
+            field_name = "merged_at" if key == "merged" else f"{key}_at"
+            raw = (
+                (item.get("pull_request") or {}).get("merged_at")
+                if key == "merged"
+                else item.get(field_name)
+            )
+            result = raw is not None and _in_range(raw, value)
+        else:
+            raise ValueError(f"The fake does not know the qualifier {term!r}.")
+        return result != negate
+
+
+def _search_bound(text: str, *, upper: bool) -> datetime.datetime:
+    """A date or a date-time of a search range; a bare date counts in UTC, whole."""
+    if "T" in text:
+        return datetime.datetime.fromisoformat(text.replace("Z", "+00:00"))
+    day = datetime.date.fromisoformat(text)
+    moment = datetime.datetime.combine(day, datetime.time.max if upper else datetime.time.min)
+    return moment.replace(tzinfo=datetime.UTC)
+
+
+def _in_range(stamp: str, qualifier: str) -> bool:
+    """GitHub's range syntax: A..B (both inclusive), >=A, <=B, >A, <B."""
+    moment = datetime.datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+    if ".." in qualifier:
+        low, high = qualifier.split("..", 1)
+        return (low == "*" or moment >= _search_bound(low, upper=False)) and (
+            high == "*" or moment <= _search_bound(high, upper=True)
+        )
+    for op in (">=", "<=", ">", "<"):
+        if qualifier.startswith(op):
+            bound = _search_bound(qualifier[len(op) :], upper=op in ("<=", ">"))
+            return {
+                ">=": moment >= bound,
+                "<=": moment <= bound,
+                ">": moment > bound,
+                "<": moment < bound,
+            }[op]
+    raise ValueError(f"not a date range: {qualifier!r}")

@@ -346,7 +346,7 @@ def test_fake_server_pages_etags_and_faults(fake_github):
     assert fake_github.auth_headers[-1] == "Bearer t"
 
 
-# ---------------------------------------------------------------- issue 15: full pages, redirects
+# ---------------------------------------------------------------- full pages, redirects
 
 
 @respx.mock

@@ -8,7 +8,7 @@ from io import StringIO
 import pytest
 from django.core.management import CommandError, call_command
 
-from reports.models import Review
+from reports.models import GitHubEvidence, ReferenceCheck, Report, Review
 from tests.factories import AllowanceFactory, ReportFactory, ReviewFactory
 
 
@@ -66,10 +66,53 @@ def test_json_export(reports):
         "source": "web",
         "reviewed": True,
         "review_verdict": "needs_changes",
+        "evidence": {
+            "prs_opened": None,
+            "prs_merged": None,
+            "reviews_given": None,
+            "issues_opened": None,
+            "references": [],
+        },
     }
     assert records[1]["late"] is True and records[1]["reviewed"] is False
     assert records[2]["late"] is False, "an extension moves the deadline"
     assert records[3]["status"] == "draft" and records[3]["submitted_at"] is None
+
+
+def test_json_export_carries_evidence(camp, reports):
+    on_time = Report.objects.get(student=camp.alice, period=camp.period(1))
+    GitHubEvidence.objects.create(
+        student=camp.alice,
+        period=camp.period(1),
+        login="alice",
+        prs_opened_count=2,
+        prs_merged_count=1,
+        reviews_given_count=3,
+        fetched_at=on_time.submitted_at,
+    )
+    for ref, state, by_student in [("a/b#1", "merged", True), ("a/b#2", "missing", False)]:
+        ReferenceCheck.objects.create(
+            report=on_time,
+            ref=ref,
+            url="https://github.com/a/b/issues/1",
+            state=state,
+            by_student=by_student,
+            checked_at=on_time.submitted_at,
+        )
+    records = json.loads(export("camp", "--format", "json"))
+    assert records[0]["evidence"] == {
+        "prs_opened": 2,
+        "prs_merged": 1,
+        "reviews_given": 3,
+        "issues_opened": 0,
+        "references": [
+            {"ref": "a/b#1", "state": "merged", "by_student": True, "reviewed_by_student": False},
+            {"ref": "a/b#2", "state": "missing", "by_student": False, "reviewed_by_student": False},
+        ],
+    }
+    assert records[1]["evidence"]["prs_merged"] is None
+    rows = list(csv.DictReader(StringIO(export("camp"))))
+    assert "evidence" not in rows[0]
 
 
 def test_csv_export(reports):

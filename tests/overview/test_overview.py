@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 
 from camp.models import Role
 from reports.access import overview_students
-from reports.models import Allowance, GitHubPullRequest, Report, Review
+from reports.models import Allowance, GitHubEvidence, GitHubPullRequest, Report, Review
 from reports.overview.grid import build_overview
 from reports.overview.summary import period_summary
 from reports.status import State, is_late, latest_review_verdict, report_state
@@ -365,6 +365,10 @@ def test_csv_one_row_per_student_and_period(client, camp, history):
         "submitted_at",
         "reviewed_at",
         "days_late",
+        "prs_opened",
+        "prs_merged",
+        "reviews_given",
+        "issues_opened",
     ]
     assert len(rows) == 1 + 3 * 9
     by_key = {(r[0], r[4]): r for r in rows[1:]}
@@ -381,6 +385,7 @@ def test_csv_one_row_per_student_and_period(client, camp, history):
         "2025-04-02T10:00:00+08:00",
         "",
         "2",
+        *["", "", "", ""],  # no evidence collected
     ]
     assert by_key[("bob", "1")][3] == "mentor-a mentor-b"
     assert by_key[("bob", "1")][8:11] == [
@@ -388,7 +393,7 @@ def test_csv_one_row_per_student_and_period(client, camp, history):
         "2025-03-16T20:00:00+08:00",
         "2025-03-17T02:00:00+08:00",
     ]
-    assert by_key[("carol", "2")][8:] == ["missing", "", "", "10"]
+    assert by_key[("carol", "2")][8:12] == ["missing", "", "", "10"]
     assert by_key[("carol", "1")][8] == "excused"
     assert by_key[("carol", "9")][8] == "future"
 
@@ -526,6 +531,13 @@ def test_query_count_does_not_grow_with_the_cohort(client, camp, history):
                 ReviewFactory(report=report, mentor=mentor)
         AllowanceFactory(student=student, period=camp.period(4))
         open_pull(camp, 100 + n, student, [f"x/{student}/2025.04.14~2025.04.27.md"])
+        GitHubEvidence.objects.create(
+            student=student,
+            period=camp.period(3),
+            login=str(student),
+            prs_merged_count=n % 2,
+            fetched_at=NOW,
+        )
     larger = page_queries(client)
     assert larger == small
     assert small[0] <= 20

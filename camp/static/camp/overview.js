@@ -2,7 +2,7 @@
 (function () {
   "use strict";
 
-  document.querySelectorAll("form[data-autosubmit] select").forEach(function (select) {
+  document.querySelectorAll("form[data-autosubmit] select, form[data-autosubmit] input[type=checkbox]").forEach(function (select) {
     select.addEventListener("change", function () { select.form.submit(); });
   });
 
