@@ -7,7 +7,7 @@ from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 
@@ -139,6 +139,9 @@ class Cohort(models.Model):
         _("summary issue tag"), max_length=100, default="[WeeklyReports]"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    # Moves with every change a page of the cohort shows (mark_cohort_changed), so
+    # a cached page keyed by it is never stale. save() never writes it back.
+    data_version = models.PositiveBigIntegerField(default=0, editable=False)
 
     class Meta:
         ordering = ["-starts_on", "slug"]
@@ -157,9 +160,39 @@ class Cohort(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def save(self, *args, **kwargs) -> None:
+        adding = self._state.adding
+        if not adding and kwargs.get("update_fields") is None:
+            # An instance read before a report arrived holds the old data_version;
+            # writing it back would bring pages cached under it back to life.
+            kwargs["update_fields"] = [
+                f.name
+                for f in self._meta.concrete_fields
+                if not f.primary_key and f.name != "data_version"
+            ]
+        super().save(*args, **kwargs)
+        if not adding:
+            mark_cohort_changed(self.pk)
+
     @property
     def tzinfo(self) -> zoneinfo.ZoneInfo:
         return zoneinfo.ZoneInfo(self.timezone)
+
+
+def mark_cohorts_changed(cohorts: models.QuerySet[Cohort]) -> None:
+    """Move the data_version of these cohorts: what their pages show has changed.
+
+    Saves and deletions of the models the pages read call it through signals
+    (reports.models); writes that bypass them (bulk_create, QuerySet.update) call
+    it themselves. Inside the writer's transaction, so the version moves exactly
+    when the change becomes visible."""
+    cohorts.update(data_version=F("data_version") + 1)
+
+
+def mark_cohort_changed(*cohort_ids: int) -> None:
+    """mark_cohorts_changed for cohorts by id."""
+    if cohort_ids:
+        mark_cohorts_changed(Cohort.objects.filter(pk__in=cohort_ids))
 
 
 class Project(models.Model):

@@ -19,7 +19,16 @@ import yaml
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
 
-from camp.models import GITHUB_LOGIN_RE, Cohort, Membership, Mentorship, Project, Role, User
+from camp.models import (
+    GITHUB_LOGIN_RE,
+    Cohort,
+    Membership,
+    Mentorship,
+    Project,
+    Role,
+    User,
+    mark_cohort_changed,
+)
 from camp.roles import sync_staff_access
 from reports.periods import ensure_periods
 
@@ -459,6 +468,8 @@ def _sync_mentorships(cohort: Cohort, wanted: set[tuple[int, int]], result: Rost
         for student, mentor in wanted - existing.keys()
     ]
     Mentorship.objects.bulk_create(new)
+    if new:
+        mark_cohort_changed(cohort.pk)
     result.count("created", "mentor assignments", len(new))
     stale = [pk for key, pk in existing.items() if key not in wanted]
     if stale:

@@ -7,10 +7,11 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
+from django.db.models.signals import post_delete, post_save
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from camp.models import Cohort
+from camp.models import Cohort, Membership, Mentorship, Project, User, mark_cohorts_changed
 
 
 class Period(models.Model):
@@ -574,3 +575,49 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} → {self.recipient} ({self.get_channel_display()})"
+
+
+# ---------------------------------------------------------------- freshness
+
+# What the cohort's pages show (the overview above all) is cached under the
+# cohort's data_version; every save or deletion of a row they read moves it.
+# A user's own fields change the pages of every cohort they are in.
+_COHORTS_OF = {
+    Report: lambda row: {"periods": row.period_id},
+    Review: lambda row: {"periods__reports": row.report_id},
+    Allowance: lambda row: {"periods": row.period_id},
+    Period: lambda row: {"pk": row.cohort_id},
+    GitHubPullRequest: lambda row: {"pk": row.cohort_id},
+    Project: lambda row: {"pk": row.cohort_id},
+    Membership: lambda row: {"pk": row.cohort_id},
+    Mentorship: lambda row: {"pk": row.cohort_id},
+    User: lambda row: {"memberships__user": row.pk},
+}
+# Saves of a user that no page of a cohort shows (every sign-in writes last_login).
+_UNSHOWN_USER_FIELDS = {
+    "last_login",
+    "password",
+    "is_staff",
+    "email_notifications",
+    "language",
+    "timezone",
+}
+
+
+def _row_saved(sender, instance, update_fields=None, raw=False, **kwargs) -> None:
+    if raw or (sender is User and update_fields and set(update_fields) <= _UNSHOWN_USER_FIELDS):
+        return
+    mark_cohorts_changed(Cohort.objects.filter(**_COHORTS_OF[sender](instance)))
+
+
+def _row_deleted(sender, instance, origin=None, **kwargs) -> None:
+    if isinstance(origin, Cohort):
+        return  # the whole cohort goes
+    mark_cohorts_changed(Cohort.objects.filter(**_COHORTS_OF[sender](instance)))
+
+
+for _model in _COHORTS_OF:
+    post_save.connect(_row_saved, sender=_model, dispatch_uid=f"freshness-save-{_model.__name__}")
+    post_delete.connect(
+        _row_deleted, sender=_model, dispatch_uid=f"freshness-delete-{_model.__name__}"
+    )
