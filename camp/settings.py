@@ -176,6 +176,12 @@ else:
             "LOCATION": str(VAR_DIR / "cache"),
         }
     }
+# Rendered pages (reports.overview.caching), apart from locks and heartbeats:
+# keyed by each cohort's data_version, so never stale, and cheap to lose.
+CACHES["pages"] = {
+    **CACHES["default"],
+    "KEY_PREFIX": CACHES["default"].get("KEY_PREFIX", "") + "pages",
+}
 
 TIME_ZONE = env.str("TIME_ZONE", default="Asia/Shanghai")
 USE_TZ = True

@@ -73,6 +73,19 @@ def _no_lockouts(settings):
 
 
 @pytest.fixture(autouse=True)
+def _fresh_page_cache(settings, request):
+    # Pages are cached by cohort id and data_version, which repeat from test to
+    # test once the database is rolled back: each test gets an empty cache.
+    settings.CACHES = {
+        **settings.CACHES,
+        "pages": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": f"pages-{request.node.nodeid}",
+        },
+    }
+
+
+@pytest.fixture(autouse=True)
 def _plain_static_files(settings):
     # The manifest storage needs collectstatic; tests render templates without it.
     settings.STORAGES = {
