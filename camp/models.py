@@ -312,3 +312,20 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} · {self.name} ({self.prefix}…)"
+
+
+class CalendarFeed(models.Model):
+    """A person's private calendar address. Only a SHA-256 digest of its secret is
+    stored: the address is shown once; resetting makes a new one, stopping
+    deletes it, and either way the old address answers 404."""
+
+    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="calendar_feed")
+    digest = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("calendar feed")
+        verbose_name_plural = _("calendar feeds")
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.created_at:%Y-%m-%d}"
