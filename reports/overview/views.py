@@ -178,7 +178,9 @@ def _csv_bytes(request: HttpRequest, cohort: Cohort, students: QuerySet[User], n
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerows(csv_rows(overview, (row for row in overview.rows if form.keeps(row))))
-    return buffer.getvalue().encode()
+    # With a byte order mark: without one, Excel reads the file in the system's
+    # legacy code page and the Chinese names turn to mojibake.
+    return buffer.getvalue().encode("utf-8-sig")
 
 
 @require_GET

@@ -360,7 +360,15 @@ def test_home_links_staff_to_the_overview(client, camp):
 
 def read_csv(response):
     assert response["Content-Type"].startswith("text/csv")
-    return list(csv.reader(io.StringIO(response.content.decode())))
+    return list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+
+
+def test_csv_opens_in_excel_with_chinese_intact(client, camp, history):
+    """Excel takes a CSV for UTF-8 only when it starts with a byte order mark."""
+    client.force_login(camp.ta)
+    content = client.get("/overview/camp.csv").content
+    assert content.startswith(b"\xef\xbb\xbfstudent_login,")
+    assert "项目一：算子补全" in content.decode("utf-8-sig")
 
 
 def test_csv_one_row_per_student_and_period(client, camp, history):
