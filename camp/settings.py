@@ -219,6 +219,8 @@ HEARTBEAT_STALE_AFTER = 300
 
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
+if EMAIL_BACKEND == "django.core.mail.backends.console.EmailBackend":  # noqa: F821 (set just above)
+    EMAIL_BACKEND = "camp.mail.StderrConsoleEmailBackend"
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Camp Reports <noreply@localhost>")
 # Seconds an SMTP connection may block: a hung server must not hold a reminder
 # claim past reports.reminders.recording.CLAIM_TIMEOUT.
