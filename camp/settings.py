@@ -357,5 +357,8 @@ LOG_FORMAT = env.str("LOG_FORMAT", default="plain" if DEBUG else "json")
 if LOG_FORMAT not in {"json", "plain"}:
     raise ImproperlyConfigured(f"LOG_FORMAT must be 'json' or 'plain', not {LOG_FORMAT!r}.")
 LOGGING = logging_config(
-    LOG_FORMAT, env.str("LOG_LEVEL", default="INFO"), loggers={"axes": {"level": "WARNING"}}
+    LOG_FORMAT,
+    env.str("LOG_LEVEL", default="INFO"),
+    # runserver (make run) logs each request again; camp.request has it already.
+    loggers={"axes": {"level": "WARNING"}, "django.server": {"level": "CRITICAL"}},
 )
