@@ -83,6 +83,9 @@ class User(AbstractUser):
     email_notifications = models.BooleanField(_("email notifications"), default=True)
 
     class Meta:
+        # Not inherited from AbstractUser.Meta: without these the admin says "Users".
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
         constraints = [
             models.UniqueConstraint(
                 Lower("github_login"),
@@ -196,7 +199,9 @@ def mark_cohort_changed(*cohort_ids: int) -> None:
 
 
 class Project(models.Model):
-    cohort = models.ForeignKey(Cohort, on_delete=models.CASCADE, related_name="projects")
+    cohort = models.ForeignKey(
+        Cohort, on_delete=models.CASCADE, related_name="projects", verbose_name=_("cohort")
+    )
     title = models.CharField(_("title"), max_length=300)
     description = models.TextField(_("description"), blank=True)
 
@@ -219,11 +224,20 @@ class Role(models.TextChoices):
 
 
 class Membership(models.Model):
-    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
-    cohort = models.ForeignKey(Cohort, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("user")
+    )
+    cohort = models.ForeignKey(
+        Cohort, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("cohort")
+    )
     role = models.CharField(_("role"), max_length=10, choices=Role.choices)
     project = models.ForeignKey(
-        Project, on_delete=models.SET_NULL, null=True, blank=True, related_name="memberships"
+        Project,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="memberships",
+        verbose_name=_("project"),
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -250,9 +264,15 @@ class Membership(models.Model):
 class Mentorship(models.Model):
     """A mentor assigned to a student in one cohort (a student may have several)."""
 
-    cohort = models.ForeignKey(Cohort, on_delete=models.CASCADE, related_name="mentorships")
-    student = models.ForeignKey(User, on_delete=models.CASCADE, related_name="mentored_by")
-    mentor = models.ForeignKey(User, on_delete=models.CASCADE, related_name="mentoring")
+    cohort = models.ForeignKey(
+        Cohort, on_delete=models.CASCADE, related_name="mentorships", verbose_name=_("cohort")
+    )
+    student = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="mentored_by", verbose_name=_("student")
+    )
+    mentor = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="mentoring", verbose_name=_("mentor")
+    )
 
     class Meta:
         verbose_name = _("mentor assignment")
@@ -275,14 +295,21 @@ class Invitation(models.Model):
 
     Only a hash of the token is stored; re-sending replaces the previous link."""
 
-    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="invitations")
+    user = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="invitations", verbose_name=_("user")
+    )
     token_hash = models.CharField(max_length=64, unique=True)
     created_at = models.DateTimeField(auto_now_add=True)
     expires_at = models.DateTimeField()
     used_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
     sent_by = models.ForeignKey(
-        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        User,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("sent by"),
     )
 
     class Meta:
@@ -298,7 +325,9 @@ class ApiToken(models.Model):
     """A personal API token. Only a SHA-256 digest is stored: the token itself is
     shown once, when it is created, and cannot be recovered afterwards."""
 
-    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    user = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="api_tokens", verbose_name=_("user")
+    )
     name = models.CharField(_("name"), max_length=100)
     prefix = models.CharField(_("prefix"), max_length=16)
     digest = models.CharField(max_length=64, unique=True)
@@ -319,7 +348,9 @@ class CalendarFeed(models.Model):
     stored: the address is shown once; resetting makes a new one, stopping
     deletes it, and either way the old address answers 404."""
 
-    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="calendar_feed")
+    user = models.OneToOneField(
+        User, on_delete=models.CASCADE, related_name="calendar_feed", verbose_name=_("user")
+    )
     digest = models.CharField(max_length=64, unique=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 

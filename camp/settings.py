@@ -81,7 +81,7 @@ INSTALLED_APPS = [
     "allauth.account",
     "allauth.socialaccount",
     "allauth.socialaccount.providers.github",
-    "axes",
+    "camp.apps.SignInLockoutsConfig",  # django-axes, named for the admin
     "camp",
     "reports",
 ]
@@ -221,7 +221,8 @@ EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
 if EMAIL_BACKEND == "django.core.mail.backends.console.EmailBackend":  # noqa: F821 (set just above)
     EMAIL_BACKEND = "camp.mail.StderrConsoleEmailBackend"
-DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Camp Reports <noreply@localhost>")
+# The brand as the site shows it in its default language (base.html).
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="训练营周报 <noreply@localhost>")
 # Seconds an SMTP connection may block: a hung server must not hold a reminder
 # claim past reports.reminders.recording.CLAIM_TIMEOUT.
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)

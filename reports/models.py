@@ -15,7 +15,9 @@ from camp.models import Cohort, Membership, Mentorship, Project, User, mark_coho
 
 
 class Period(models.Model):
-    cohort = models.ForeignKey(Cohort, on_delete=models.CASCADE, related_name="periods")
+    cohort = models.ForeignKey(
+        Cohort, on_delete=models.CASCADE, related_name="periods", verbose_name=_("cohort")
+    )
     number = models.PositiveSmallIntegerField(_("number"))
     starts_on = models.DateField(_("starts on"))
     ends_on = models.DateField(_("ends on"))
@@ -57,9 +59,14 @@ class Report(models.Model):
         SUBMITTED = "submitted", _("Submitted")
 
     student = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reports"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="reports",
+        verbose_name=_("student"),
     )
-    period = models.ForeignKey(Period, on_delete=models.CASCADE, related_name="reports")
+    period = models.ForeignKey(
+        Period, on_delete=models.CASCADE, related_name="reports", verbose_name=_("period")
+    )
     body = models.TextField(_("body"), blank=True)
     status = models.CharField(
         _("status"), max_length=10, choices=Status.choices, default=Status.DRAFT
@@ -108,10 +115,16 @@ class Report(models.Model):
 class Revision(models.Model):
     """One version of a report body. Append-only: nothing a student wrote is lost."""
 
-    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="revisions")
+    report = models.ForeignKey(
+        Report, on_delete=models.CASCADE, related_name="revisions", verbose_name=_("report")
+    )
     body = models.TextField(_("body"))
     author = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        verbose_name=_("author"),
     )
     source = models.CharField(_("source"), max_length=20, choices=Source.choices)
     source_ref = models.CharField(_("source reference"), max_length=500, blank=True)
@@ -138,7 +151,9 @@ class Review(models.Model):
         NEEDS_CHANGES = "needs_changes", _("Needs changes")
         COMMENT = "comment", _("Comment")
 
-    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="reviews")
+    report = models.ForeignKey(
+        Report, on_delete=models.CASCADE, related_name="reviews", verbose_name=_("report")
+    )
     mentor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
@@ -146,6 +161,7 @@ class Review(models.Model):
         blank=True,
         related_name="reviews_written",
         help_text=_("Empty for an imported review whose reviewer is unknown."),
+        verbose_name=_("mentor"),
     )
     body = models.TextField(_("review"), blank=True)
     verdict = models.CharField(_("verdict"), max_length=20, choices=Verdict.choices)
@@ -173,9 +189,14 @@ class Allowance(models.Model):
         EXTENSION = "extension", _("Extension")
 
     student = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="allowances"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="allowances",
+        verbose_name=_("student"),
     )
-    period = models.ForeignKey(Period, on_delete=models.CASCADE, related_name="allowances")
+    period = models.ForeignKey(
+        Period, on_delete=models.CASCADE, related_name="allowances", verbose_name=_("period")
+    )
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
     extended_due_at = models.DateTimeField(_("extended until"), null=True, blank=True)
     reason = models.TextField(_("reason"))
@@ -185,6 +206,7 @@ class Allowance(models.Model):
         null=True,
         blank=True,
         related_name="allowances_granted",
+        verbose_name=_("granted by"),
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -215,7 +237,9 @@ class GitHubSettings(models.Model):
     renders it back (it shows only whether one is set).
     """
 
-    cohort = models.OneToOneField(Cohort, on_delete=models.CASCADE, related_name="github")
+    cohort = models.OneToOneField(
+        Cohort, on_delete=models.CASCADE, related_name="github", verbose_name=_("cohort")
+    )
     token = models.CharField(
         _("GitHub token"),
         max_length=255,
@@ -269,7 +293,9 @@ class GitHubPullRequest(models.Model):
         MERGED = "merged", _("Merged")
         CLOSED = "closed", _("Closed unmerged")
 
-    cohort = models.ForeignKey(Cohort, on_delete=models.CASCADE, related_name="pull_requests")
+    cohort = models.ForeignKey(
+        Cohort, on_delete=models.CASCADE, related_name="pull_requests", verbose_name=_("cohort")
+    )
     number = models.PositiveIntegerField(_("number"))
     html_url = models.URLField(_("URL"), max_length=500)
     author_login = models.CharField(_("author"), max_length=100)
@@ -285,7 +311,10 @@ class GitHubPullRequest(models.Model):
         help_text=_("The merge commit whose report files became reports."),
     )
     students = models.ManyToManyField(
-        settings.AUTH_USER_MODEL, blank=True, related_name="github_pull_requests"
+        settings.AUTH_USER_MODEL,
+        blank=True,
+        related_name="github_pull_requests",
+        verbose_name=_("students"),
     )
 
     class Meta:
@@ -309,8 +338,12 @@ class GitHubComment(models.Model):
     kept for a TA to map, never dropped.
     """
 
-    cohort = models.ForeignKey(Cohort, on_delete=models.CASCADE, related_name="github_comments")
-    period = models.ForeignKey(Period, on_delete=models.CASCADE, related_name="github_comments")
+    cohort = models.ForeignKey(
+        Cohort, on_delete=models.CASCADE, related_name="github_comments", verbose_name=_("cohort")
+    )
+    period = models.ForeignKey(
+        Period, on_delete=models.CASCADE, related_name="github_comments", verbose_name=_("period")
+    )
     comment_id = models.BigIntegerField(_("comment id"), unique=True)
     login = models.CharField(_("GitHub login"), max_length=100)
     body = models.TextField(_("body"), blank=True)

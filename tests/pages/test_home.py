@@ -89,9 +89,7 @@ def test_stranger_sees_no_cohort(client, camp):
     assert "护航计划 测试营" not in response.content.decode()
 
 
-def test_superuser_sees_every_cohort_with_its_overview_reminders_and_review_queue(
-    client, camp
-):
+def test_superuser_sees_every_cohort_with_its_overview_reminders_and_review_queue(client, camp):
     client.force_login(camp.admin)
     response = client.get("/")
     page = response.content.decode()
