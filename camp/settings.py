@@ -189,6 +189,7 @@ USE_I18N = True
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", _("Simplified Chinese")), ("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+FORMAT_MODULE_PATH = ["camp.formats"]
 
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_ENABLE_UTC = True

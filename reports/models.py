@@ -137,7 +137,9 @@ class Revision(models.Model):
         indexes = [models.Index(fields=["report", "created_at"])]
 
     def __str__(self) -> str:
-        return f"{self.report} @ {self.created_at:%Y-%m-%d %H:%M}"
+        # In the cohort's time zone, like every other time the admin shows.
+        local = self.created_at.astimezone(self.report.period.cohort.tzinfo)
+        return f"{self.report} @ {local:%Y-%m-%d %H:%M}"
 
     def save(self, *args, **kwargs) -> None:
         if self.pk is not None and not kwargs.get("force_insert"):
