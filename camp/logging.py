@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime
 import json
 import logging
+import sys
 from contextvars import ContextVar
 
 from celery import current_task
@@ -77,6 +78,15 @@ class PlainFormatter(logging.Formatter):
             if getattr(record, key, None)
         ]
         return f"{line} [{' '.join(ids)}]" if ids else line
+
+
+def logs_to_stderr() -> None:
+    """Move the log handlers that write to stdout over to stderr: for a command
+    whose stdout is its result (`--json`), so that no log line gets mixed in."""
+    for logger in [logging.getLogger(), *logging.Logger.manager.loggerDict.values()]:
+        for handler in getattr(logger, "handlers", ()):
+            if isinstance(handler, logging.StreamHandler) and handler.stream is sys.stdout:
+                handler.setStream(sys.stderr)
 
 
 def logging_config(log_format: str, level: str, loggers: dict[str, dict] | None = None) -> dict:

@@ -8,7 +8,7 @@ from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 
@@ -115,6 +115,9 @@ class User(AbstractUser):
     )
 
     class Meta:
+        # Not inherited from AbstractUser.Meta: without these the admin says "Users".
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
         constraints = [
             models.UniqueConstraint(
                 Lower("github_login"),
@@ -181,6 +184,9 @@ class Cohort(models.Model):
         ),
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    # Moves with every change a page of the cohort shows (mark_cohort_changed), so
+    # a cached page keyed by it is never stale. save() never writes it back.
+    data_version = models.PositiveBigIntegerField(default=0, editable=False)
 
     class Meta:
         ordering = ["-starts_on", "slug"]
@@ -199,13 +205,45 @@ class Cohort(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def save(self, *args, **kwargs) -> None:
+        adding = self._state.adding
+        if not adding and kwargs.get("update_fields") is None:
+            # An instance read before a report arrived holds the old data_version;
+            # writing it back would bring pages cached under it back to life.
+            kwargs["update_fields"] = [
+                f.name
+                for f in self._meta.concrete_fields
+                if not f.primary_key and f.name != "data_version"
+            ]
+        super().save(*args, **kwargs)
+        if not adding:
+            mark_cohort_changed(self.pk)
+
     @property
     def tzinfo(self) -> zoneinfo.ZoneInfo:
         return zoneinfo.ZoneInfo(self.timezone)
 
 
+def mark_cohorts_changed(cohorts: models.QuerySet[Cohort]) -> None:
+    """Move the data_version of these cohorts: what their pages show has changed.
+
+    Saves and deletions of the models the pages read call it through signals
+    (reports.models); writes that bypass them (bulk_create, QuerySet.update) call
+    it themselves. Inside the writer's transaction, so the version moves exactly
+    when the change becomes visible."""
+    cohorts.update(data_version=F("data_version") + 1)
+
+
+def mark_cohort_changed(*cohort_ids: int) -> None:
+    """mark_cohorts_changed for cohorts by id."""
+    if cohort_ids:
+        mark_cohorts_changed(Cohort.objects.filter(pk__in=cohort_ids))
+
+
 class Project(models.Model):
-    cohort = models.ForeignKey(Cohort, on_delete=models.CASCADE, related_name="projects")
+    cohort = models.ForeignKey(
+        Cohort, on_delete=models.CASCADE, related_name="projects", verbose_name=_("cohort")
+    )
     title = models.CharField(_("title"), max_length=300)
     description = models.TextField(_("description"), blank=True)
     repositories = models.JSONField(
@@ -242,11 +280,20 @@ class Role(models.TextChoices):
 
 
 class Membership(models.Model):
-    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
-    cohort = models.ForeignKey(Cohort, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("user")
+    )
+    cohort = models.ForeignKey(
+        Cohort, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("cohort")
+    )
     role = models.CharField(_("role"), max_length=10, choices=Role.choices)
     project = models.ForeignKey(
-        Project, on_delete=models.SET_NULL, null=True, blank=True, related_name="memberships"
+        Project,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="memberships",
+        verbose_name=_("project"),
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -273,9 +320,15 @@ class Membership(models.Model):
 class Mentorship(models.Model):
     """A mentor assigned to a student in one cohort (a student may have several)."""
 
-    cohort = models.ForeignKey(Cohort, on_delete=models.CASCADE, related_name="mentorships")
-    student = models.ForeignKey(User, on_delete=models.CASCADE, related_name="mentored_by")
-    mentor = models.ForeignKey(User, on_delete=models.CASCADE, related_name="mentoring")
+    cohort = models.ForeignKey(
+        Cohort, on_delete=models.CASCADE, related_name="mentorships", verbose_name=_("cohort")
+    )
+    student = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="mentored_by", verbose_name=_("student")
+    )
+    mentor = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="mentoring", verbose_name=_("mentor")
+    )
 
     class Meta:
         verbose_name = _("mentor assignment")
@@ -298,14 +351,21 @@ class Invitation(models.Model):
 
     Only a hash of the token is stored; re-sending replaces the previous link."""
 
-    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="invitations")
+    user = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="invitations", verbose_name=_("user")
+    )
     token_hash = models.CharField(max_length=64, unique=True)
     created_at = models.DateTimeField(auto_now_add=True)
     expires_at = models.DateTimeField()
     used_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
     sent_by = models.ForeignKey(
-        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        User,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("sent by"),
     )
 
     class Meta:
@@ -321,7 +381,9 @@ class ApiToken(models.Model):
     """A personal API token. Only a SHA-256 digest is stored: the token itself is
     shown once, when it is created, and cannot be recovered afterwards."""
 
-    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    user = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="api_tokens", verbose_name=_("user")
+    )
     name = models.CharField(_("name"), max_length=100)
     prefix = models.CharField(_("prefix"), max_length=16)
     digest = models.CharField(max_length=64, unique=True)
@@ -335,3 +397,22 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} · {self.name} ({self.prefix}…)"
+
+
+class CalendarFeed(models.Model):
+    """A person's private calendar address. Only a SHA-256 digest of its secret is
+    stored: the address is shown once; resetting makes a new one, stopping
+    deletes it, and either way the old address answers 404."""
+
+    user = models.OneToOneField(
+        User, on_delete=models.CASCADE, related_name="calendar_feed", verbose_name=_("user")
+    )
+    digest = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("calendar feed")
+        verbose_name_plural = _("calendar feeds")
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.created_at:%Y-%m-%d}"

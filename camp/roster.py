@@ -28,6 +28,7 @@ from camp.models import (
     Project,
     Role,
     User,
+    mark_cohort_changed,
 )
 from camp.roles import sync_staff_access
 from reports.periods import ensure_periods
@@ -493,6 +494,8 @@ def _sync_mentorships(cohort: Cohort, wanted: set[tuple[int, int]], result: Rost
         for student, mentor in wanted - existing.keys()
     ]
     Mentorship.objects.bulk_create(new)
+    if new:
+        mark_cohort_changed(cohort.pk)
     result.count("created", "mentor assignments", len(new))
     stale = [pk for key, pk in existing.items() if key not in wanted]
     if stale:

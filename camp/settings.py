@@ -81,7 +81,7 @@ INSTALLED_APPS = [
     "allauth.account",
     "allauth.socialaccount",
     "allauth.socialaccount.providers.github",
-    "axes",
+    "camp.apps.SignInLockoutsConfig",  # django-axes, named for the admin
     "camp",
     "reports",
 ]
@@ -176,6 +176,12 @@ else:
             "LOCATION": str(VAR_DIR / "cache"),
         }
     }
+# Rendered pages (reports.overview.caching), apart from locks and heartbeats:
+# keyed by each cohort's data_version, so never stale, and cheap to lose.
+CACHES["pages"] = {
+    **CACHES["default"],
+    "KEY_PREFIX": CACHES["default"].get("KEY_PREFIX", "") + "pages",
+}
 
 TIME_ZONE = env.str("TIME_ZONE", default="Asia/Shanghai")
 USE_TZ = True
@@ -183,6 +189,7 @@ USE_I18N = True
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", _("Simplified Chinese")), ("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+FORMAT_MODULE_PATH = ["camp.formats"]
 
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_ENABLE_UTC = True
@@ -216,7 +223,10 @@ HEARTBEAT_STALE_AFTER = 300
 
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
-DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Camp Reports <noreply@localhost>")
+if EMAIL_BACKEND == "django.core.mail.backends.console.EmailBackend":  # noqa: F821 (set just above)
+    EMAIL_BACKEND = "camp.mail.StderrConsoleEmailBackend"
+# The brand as the site shows it in its default language (base.html).
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="训练营周报 <noreply@localhost>")
 # Seconds an SMTP connection may block: a hung server must not hold a reminder
 # claim past reports.reminders.recording.CLAIM_TIMEOUT.
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)
@@ -352,5 +362,8 @@ LOG_FORMAT = env.str("LOG_FORMAT", default="plain" if DEBUG else "json")
 if LOG_FORMAT not in {"json", "plain"}:
     raise ImproperlyConfigured(f"LOG_FORMAT must be 'json' or 'plain', not {LOG_FORMAT!r}.")
 LOGGING = logging_config(
-    LOG_FORMAT, env.str("LOG_LEVEL", default="INFO"), loggers={"axes": {"level": "WARNING"}}
+    LOG_FORMAT,
+    env.str("LOG_LEVEL", default="INFO"),
+    # runserver (make run) logs each request again; camp.request has it already.
+    loggers={"axes": {"level": "WARNING"}, "django.server": {"level": "CRITICAL"}},
 )

@@ -1,4 +1,5 @@
 """Personal API tokens: create (shown once), find by the presented secret, revoke.
+The same for each person's private calendar address.
 
 Only a SHA-256 digest of each token is stored. Tokens are 256 random bits, so a
 plain hash is enough: there is nothing to brute-force that a slow hash would
@@ -13,7 +14,7 @@ import secrets
 
 from django.utils import timezone
 
-from camp.models import ApiToken, User
+from camp.models import ApiToken, CalendarFeed, User
 
 TOKEN_PREFIX = "camp_"
 PREFIX_LENGTH = 12
@@ -53,4 +54,31 @@ def find_token(secret: str) -> ApiToken | None:
 def revoke_token(user: User, token_id: int) -> bool:
     """Delete one of the user's tokens; False when they have no such token."""
     deleted, _ = ApiToken.objects.filter(user=user, pk=token_id).delete()
+    return bool(deleted)
+
+
+CALENDAR_PREFIX = "cal_"
+
+
+def new_calendar_secret(user: User) -> str:
+    """A new secret for the user's calendar address, replacing any earlier one
+    (which stops working at once); the secret itself is never stored."""
+    secret = CALENDAR_PREFIX + secrets.token_urlsafe(32)
+    CalendarFeed.objects.update_or_create(user=user, defaults={"digest": token_digest(secret)})
+    return secret
+
+
+def calendar_user(secret: str) -> User | None:
+    """The active user whose calendar address has this secret, or None."""
+    feed = (
+        CalendarFeed.objects.select_related("user")
+        .filter(digest=token_digest(secret), user__is_active=True)
+        .first()
+    )
+    return feed.user if feed else None
+
+
+def stop_calendar(user: User) -> bool:
+    """Delete the user's calendar address; False when they had none."""
+    deleted, _ = CalendarFeed.objects.filter(user=user).delete()
     return bool(deleted)

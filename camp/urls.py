@@ -22,6 +22,8 @@ urlpatterns = [
     path("reminders/", include("reports.reminders.urls")),
     path("overview/", include("reports.overview.urls")),
     path("account/tokens/", views.api_tokens, name="api_tokens"),
+    path("account/calendar/", views.calendar_address, name="calendar_address"),
+    path("calendar/", include("reports.calendar.urls")),
     path("account/tokens/<int:token_id>/revoke/", views.revoke_api_token, name="revoke_api_token"),
     path("api/", include("reports.api.urls")),
 ]

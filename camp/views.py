@@ -17,11 +17,12 @@ from camp.forms import InvitationPasswordForm, ProfileForm
 from camp.health import health, readiness
 from camp.invitations import accept_invitation as accept
 from camp.invitations import usable_invitation
-from camp.models import Membership, Role, User
-from camp.tokens import create_token, revoke_token
+from camp.models import CalendarFeed, Membership, Role, User
+from camp.tokens import create_token, new_calendar_secret, revoke_token, stop_calendar
 from reports.pages.home import home_cards
 
 NEW_TOKEN_SESSION_KEY = "new_api_token"
+NEW_CALENDAR_SESSION_KEY = "new_calendar_secret"
 
 
 class ApiTokenForm(forms.Form):
@@ -90,11 +91,39 @@ def profile(request: HttpRequest) -> HttpResponse:
         response.set_cookie(settings.LANGUAGE_COOKIE_NAME, user.language, samesite="Lax")
         return response
     github = SocialAccount.objects.filter(user=request.user, provider="github").first()
-    return render(
+    secret = request.session.pop(NEW_CALENDAR_SESSION_KEY, None)
+    response = render(
         request,
         "camp/profile.html",
-        {"form": form, "github": github, "github_sign_in": settings.GITHUB_SIGN_IN_ENABLED},
+        {
+            "form": form,
+            "github": github,
+            "github_sign_in": settings.GITHUB_SIGN_IN_ENABLED,
+            "calendar_feed": CalendarFeed.objects.filter(user=request.user).first(),
+            "new_calendar_url": settings.SITE_URL + reverse("calendar-feed", args=[secret])
+            if secret
+            else None,
+        },
     )
+    add_never_cache_headers(response)
+    return response
+
+
+@login_required
+@require_POST
+def calendar_address(request: HttpRequest) -> HttpResponse:
+    """Make a new private calendar address (the old one stops working), or stop
+    it. Like an API token, the new address rides in the session to the profile
+    after the redirect and is shown there once."""
+    action = request.POST.get("action")
+    if action == "new":
+        request.session[NEW_CALENDAR_SESSION_KEY] = new_calendar_secret(request.user)
+    elif action == "stop":
+        if stop_calendar(request.user):
+            messages.success(request, _("Your calendar address no longer works."))
+    else:
+        return HttpResponse(_("Unknown action."), status=400)
+    return redirect(reverse("profile") + "#calendar")
 
 
 @login_required

@@ -155,7 +155,11 @@ class RevisionInline(admin.TabularInline):
         return False
 
     def get_queryset(self, request):
-        return super().get_queryset(request).select_related("author")
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("author", "report__student", "report__period__cohort")
+        )
 
     @admin.display(description=_("author"))
     def author_name(self, revision: Revision) -> str:
@@ -298,6 +302,16 @@ class ReportAdmin(NotFoundOutsideScopeMixin, admin.ModelAdmin):
     # through reports.submissions (which keeps the revisions). "Change" on this
     # admin means "may post a review", which is the add_review permission on a
     # report the user may review.
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        """The whole page (revisions, reviews, form) in the time zone of the
+        report's cohort, as the report's own page and the overview show it."""
+        report = self.get_object(request, object_id)
+        with timezone.override(report.period.cohort.tzinfo):
+            response = super().change_view(request, object_id, form_url, extra_context)
+            if hasattr(response, "render") and not response.is_rendered:
+                response.render()
+        return response
+
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 

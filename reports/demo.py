@@ -14,7 +14,7 @@ from django.contrib.auth.hashers import make_password
 from django.db import transaction
 from django.utils import timezone
 
-from camp.models import Cohort, Membership, Mentorship, Project, Role, User
+from camp.models import Cohort, Membership, Mentorship, Project, Role, User, mark_cohort_changed
 from camp.roles import sync_staff_access
 from reports.models import Period, Report, Review, Revision, Source
 from reports.periods import ensure_periods
@@ -122,6 +122,7 @@ def seed_demo(
     sync_staff_access([people["ta"], *mentor_users])
 
     reports_created = _seed_reports(cohort, student_users, projects, now, rng)
+    mark_cohort_changed(cohort.pk)  # written in bulk, past the signals
     return DemoResult(cohort, users_created, reports_created)
 
 

@@ -9,14 +9,17 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
+from django.db.models.signals import post_delete, post_save
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from camp.models import Cohort
+from camp.models import Cohort, Membership, Mentorship, Project, User, mark_cohorts_changed
 
 
 class Period(models.Model):
-    cohort = models.ForeignKey(Cohort, on_delete=models.CASCADE, related_name="periods")
+    cohort = models.ForeignKey(
+        Cohort, on_delete=models.CASCADE, related_name="periods", verbose_name=_("cohort")
+    )
     number = models.PositiveSmallIntegerField(_("number"))
     starts_on = models.DateField(_("starts on"))
     ends_on = models.DateField(_("ends on"))
@@ -58,9 +61,14 @@ class Report(models.Model):
         SUBMITTED = "submitted", _("Submitted")
 
     student = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reports"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="reports",
+        verbose_name=_("student"),
     )
-    period = models.ForeignKey(Period, on_delete=models.CASCADE, related_name="reports")
+    period = models.ForeignKey(
+        Period, on_delete=models.CASCADE, related_name="reports", verbose_name=_("period")
+    )
     body = models.TextField(_("body"), blank=True)
     status = models.CharField(
         _("status"), max_length=10, choices=Status.choices, default=Status.DRAFT
@@ -109,10 +117,16 @@ class Report(models.Model):
 class Revision(models.Model):
     """One version of a report body. Append-only: nothing a student wrote is lost."""
 
-    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="revisions")
+    report = models.ForeignKey(
+        Report, on_delete=models.CASCADE, related_name="revisions", verbose_name=_("report")
+    )
     body = models.TextField(_("body"))
     author = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        verbose_name=_("author"),
     )
     source = models.CharField(_("source"), max_length=20, choices=Source.choices)
     source_ref = models.CharField(_("source reference"), max_length=500, blank=True)
@@ -125,7 +139,9 @@ class Revision(models.Model):
         indexes = [models.Index(fields=["report", "created_at"])]
 
     def __str__(self) -> str:
-        return f"{self.report} @ {self.created_at:%Y-%m-%d %H:%M}"
+        # In the cohort's time zone, like every other time the admin shows.
+        local = self.created_at.astimezone(self.report.period.cohort.tzinfo)
+        return f"{self.report} @ {local:%Y-%m-%d %H:%M}"
 
     def save(self, *args, **kwargs) -> None:
         if self.pk is not None and not kwargs.get("force_insert"):
@@ -139,7 +155,9 @@ class Review(models.Model):
         NEEDS_CHANGES = "needs_changes", _("Needs changes")
         COMMENT = "comment", _("Comment")
 
-    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="reviews")
+    report = models.ForeignKey(
+        Report, on_delete=models.CASCADE, related_name="reviews", verbose_name=_("report")
+    )
     mentor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
@@ -147,6 +165,7 @@ class Review(models.Model):
         blank=True,
         related_name="reviews_written",
         help_text=_("Empty for an imported review whose reviewer is unknown."),
+        verbose_name=_("mentor"),
     )
     body = models.TextField(_("review"), blank=True)
     verdict = models.CharField(_("verdict"), max_length=20, choices=Verdict.choices)
@@ -174,9 +193,14 @@ class Allowance(models.Model):
         EXTENSION = "extension", _("Extension")
 
     student = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="allowances"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="allowances",
+        verbose_name=_("student"),
     )
-    period = models.ForeignKey(Period, on_delete=models.CASCADE, related_name="allowances")
+    period = models.ForeignKey(
+        Period, on_delete=models.CASCADE, related_name="allowances", verbose_name=_("period")
+    )
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
     extended_due_at = models.DateTimeField(_("extended until"), null=True, blank=True)
     reason = models.TextField(_("reason"))
@@ -186,6 +210,7 @@ class Allowance(models.Model):
         null=True,
         blank=True,
         related_name="allowances_granted",
+        verbose_name=_("granted by"),
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -216,7 +241,9 @@ class GitHubSettings(models.Model):
     renders it back (it shows only whether one is set).
     """
 
-    cohort = models.OneToOneField(Cohort, on_delete=models.CASCADE, related_name="github")
+    cohort = models.OneToOneField(
+        Cohort, on_delete=models.CASCADE, related_name="github", verbose_name=_("cohort")
+    )
     token = models.CharField(
         _("GitHub token"),
         max_length=255,
@@ -276,7 +303,9 @@ class GitHubPullRequest(models.Model):
         MERGED = "merged", _("Merged")
         CLOSED = "closed", _("Closed unmerged")
 
-    cohort = models.ForeignKey(Cohort, on_delete=models.CASCADE, related_name="pull_requests")
+    cohort = models.ForeignKey(
+        Cohort, on_delete=models.CASCADE, related_name="pull_requests", verbose_name=_("cohort")
+    )
     number = models.PositiveIntegerField(_("number"))
     html_url = models.URLField(_("URL"), max_length=500)
     author_login = models.CharField(_("author"), max_length=100)
@@ -298,7 +327,10 @@ class GitHubPullRequest(models.Model):
         help_text=_("Files of the merge not read or not written into a report, and why."),
     )
     students = models.ManyToManyField(
-        settings.AUTH_USER_MODEL, blank=True, related_name="github_pull_requests"
+        settings.AUTH_USER_MODEL,
+        blank=True,
+        related_name="github_pull_requests",
+        verbose_name=_("students"),
     )
 
     class Meta:
@@ -322,8 +354,12 @@ class GitHubComment(models.Model):
     kept for a TA to map, never dropped.
     """
 
-    cohort = models.ForeignKey(Cohort, on_delete=models.CASCADE, related_name="github_comments")
-    period = models.ForeignKey(Period, on_delete=models.CASCADE, related_name="github_comments")
+    cohort = models.ForeignKey(
+        Cohort, on_delete=models.CASCADE, related_name="github_comments", verbose_name=_("cohort")
+    )
+    period = models.ForeignKey(
+        Period, on_delete=models.CASCADE, related_name="github_comments", verbose_name=_("period")
+    )
     comment_id = models.BigIntegerField(_("comment id"), unique=True)
     login = models.CharField(_("GitHub login"), max_length=100)
     body = models.TextField(_("body"), blank=True)
@@ -695,3 +731,49 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} → {self.recipient} ({self.get_channel_display()})"
+
+
+# ---------------------------------------------------------------- freshness
+
+# What the cohort's pages show (the overview above all) is cached under the
+# cohort's data_version; every save or deletion of a row they read moves it.
+# A user's own fields change the pages of every cohort they are in.
+_COHORTS_OF = {
+    Report: lambda row: {"periods": row.period_id},
+    Review: lambda row: {"periods__reports": row.report_id},
+    Allowance: lambda row: {"periods": row.period_id},
+    Period: lambda row: {"pk": row.cohort_id},
+    GitHubPullRequest: lambda row: {"pk": row.cohort_id},
+    Project: lambda row: {"pk": row.cohort_id},
+    Membership: lambda row: {"pk": row.cohort_id},
+    Mentorship: lambda row: {"pk": row.cohort_id},
+    User: lambda row: {"memberships__user": row.pk},
+}
+# Saves of a user that no page of a cohort shows (every sign-in writes last_login).
+_UNSHOWN_USER_FIELDS = {
+    "last_login",
+    "password",
+    "is_staff",
+    "email_notifications",
+    "language",
+    "timezone",
+}
+
+
+def _row_saved(sender, instance, update_fields=None, raw=False, **kwargs) -> None:
+    if raw or (sender is User and update_fields and set(update_fields) <= _UNSHOWN_USER_FIELDS):
+        return
+    mark_cohorts_changed(Cohort.objects.filter(**_COHORTS_OF[sender](instance)))
+
+
+def _row_deleted(sender, instance, origin=None, **kwargs) -> None:
+    if isinstance(origin, Cohort):
+        return  # the whole cohort goes
+    mark_cohorts_changed(Cohort.objects.filter(**_COHORTS_OF[sender](instance)))
+
+
+for _model in _COHORTS_OF:
+    post_save.connect(_row_saved, sender=_model, dispatch_uid=f"freshness-save-{_model.__name__}")
+    post_delete.connect(
+        _row_deleted, sender=_model, dispatch_uid=f"freshness-delete-{_model.__name__}"
+    )

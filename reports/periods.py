@@ -18,7 +18,7 @@ from typing import Protocol, TypeVar
 
 from django.utils import timezone
 
-from camp.models import Cohort
+from camp.models import Cohort, mark_cohort_changed
 from reports.models import Period
 
 
@@ -216,6 +216,8 @@ def ensure_periods(cohort: Cohort, *, until: datetime.date | None = None) -> int
         if dates.number not in existing
     ]
     Period.objects.bulk_create(missing, ignore_conflicts=True)
+    if missing:
+        mark_cohort_changed(cohort.pk)
     return len(missing)
 
 

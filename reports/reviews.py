@@ -22,7 +22,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from camp.models import User
+from camp.models import Cohort, User, mark_cohorts_changed
 from reports.access import can_review, reviewable_reports
 from reports.models import Report, Review, Source
 from reports.status import latest_review_verdict_sql
@@ -95,6 +95,8 @@ def approve_reports(
             if report_id not in already_approved
         ]
         Review.objects.bulk_create(added)
+        if added:
+            mark_cohorts_changed(Cohort.objects.filter(periods__reports__in=locked_ids))
     reviewed_ids = {review.report_id for review in added}
     skipped = [report for report in reports if report.pk not in reviewed_ids]
     return added, skipped

@@ -15,6 +15,7 @@ from reports.models import Allowance, Period, Report, Source
 from reports.parsing import (
     HEADING_RE,
     MENTOR_REVIEW_TITLES,
+    TEMPLATE_SECTIONS,
     clean_title,
     find_section,
     normalize_text,
@@ -49,16 +50,50 @@ def student_project(student: User, cohort: Cohort) -> str:
     return membership.project.title if membership and membership.project else ""
 
 
-def prefilled_body(cohort: Cohort, student: User) -> str:
-    """The cohort's template with 姓名 and 实习项目 filled from the profile and project.
+def prefilled_body(cohort: Cohort, student: User, previous_body: str | None = None) -> str:
+    """The cohort's template with 姓名 and 实习项目 filled from the profile and
+    project, and last period's plans (previous_body) as this period's work.
 
     Plain replacement, not str.format: a template may contain braces in code.
     """
-    return (
+    body = (
         normalize_text(cohort.report_template)
         .replace(NAME_PLACEHOLDER, student.name)
         .replace(PROJECT_PLACEHOLDER, student_project(student, cohort))
     )
+    return carry_over_plans(body, previous_body, template=cohort.report_template)
+
+
+def carry_over_plans(body: str, previous_body: str | None, *, template: str) -> str:
+    """`body` with the "next period" section of `previous_body` written under its
+    "this period" heading, in place of what the template put there: what a
+    student planned last time is where they start this time. Unchanged when
+    either section is missing or the plans are only the template's hints."""
+    plans = (
+        find_section(previous_body, *TEMPLATE_SECTIONS["next_period"]) if previous_body else None
+    )
+    if plans is None:
+        return body
+    hints = set().union(*_template_lines_by_section(template).values())
+    if _is_blank(plans.body, hints):
+        return body
+    lines = normalize_text(body).split("\n")
+    this_period = TEMPLATE_SECTIONS["this_period"]
+    for index, line in enumerate(lines):
+        heading = HEADING_RE.match(line)
+        if heading is None or not any(t in clean_title(heading["title"]) for t in this_period):
+            continue
+        level = len(heading["hashes"])
+        end = next(
+            (
+                later
+                for later in range(index + 1, len(lines))
+                if (match := HEADING_RE.match(lines[later])) and len(match["hashes"]) <= level
+            ),
+            len(lines),
+        )
+        return "\n".join([*lines[: index + 1], "", plans.body, "", *lines[end:]])
+    return body
 
 
 def _plain_line(line: str) -> str:

@@ -73,6 +73,19 @@ def _no_lockouts(settings):
 
 
 @pytest.fixture(autouse=True)
+def _fresh_page_cache(settings, request):
+    # Pages are cached by cohort id and data_version, which repeat from test to
+    # test once the database is rolled back: each test gets an empty cache.
+    settings.CACHES = {
+        **settings.CACHES,
+        "pages": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": f"pages-{request.node.nodeid}",
+        },
+    }
+
+
+@pytest.fixture(autouse=True)
 def _plain_static_files(settings):
     # The manifest storage needs collectstatic; tests render templates without it.
     settings.STORAGES = {
@@ -183,3 +196,44 @@ def pytest_configure(config):
     # SecurityMiddleware reads it once, when live_server builds its handler.
     # tests/camp/test_production.py covers the redirect to https.
     settings.SECURE_SSL_REDIRECT = False
+
+
+# What a skipped test needs, by a word of its skip reason, and how to provide it.
+SKIP_REMEDIES = [
+    (
+        "chromium",
+        "need Debian's chromium at /usr/bin/chromium (browser tests; apt-get install "
+        "chromium, Playwright drives it and downloads nothing)",
+    ),
+    (
+        "PostgreSQL",
+        "need PostgreSQL: export DATABASE_URL=postgres://postgres@127.0.0.1:5432/camp_test",
+    ),
+    ("Redis", "need Redis: export REDIS_URL=redis://127.0.0.1:6379/0"),
+    ("corpus", "need the real-data corpus: set CAMP_CORPUS_DIR to the shared corpus folder"),
+]
+
+
+def skip_remedies(reasons: list[str]) -> dict[str, int]:
+    """How many skipped tests need what, from their skip reasons."""
+    counts: dict[str, int] = {}
+    for reason in reasons:
+        remedies = {remedy for word, remedy in SKIP_REMEDIES if word in reason}
+        for remedy in sorted(remedies) or [f"skipped: {reason}"]:
+            counts[remedy] = counts.get(remedy, 0) + 1
+    return counts
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    """Beside pytest's list of skips: how many were skipped for want of what,
+    and how to run them (the README's "Tests" says the same)."""
+    skipped = terminalreporter.stats.get("skipped", [])
+    if not skipped:
+        return
+    reasons = [
+        str(report.longrepr[-1]) if isinstance(report.longrepr, tuple) else "" for report in skipped
+    ]
+    terminalreporter.section("why tests were skipped, and how to run them")
+    for remedy, count in sorted(skip_remedies(reasons).items(), key=lambda item: -item[1]):
+        noun = "test" if count == 1 else "tests"
+        terminalreporter.write_line(f"{count:>4} {noun} {remedy}")

@@ -4,8 +4,8 @@ the write path of reports.submissions."""
 from __future__ import annotations
 
 from django.db.models import QuerySet
-from django.http import HttpRequest, JsonResponse
-from django.shortcuts import get_object_or_404
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import (
@@ -41,6 +41,20 @@ def member_cohorts(user: User) -> QuerySet[Cohort]:
     if user.is_superuser:
         return Cohort.objects.all()
     return cohorts_where(user, *MEMBER_ROLES)
+
+
+API_ENDPOINTS = ["me", "cohorts", "projects", "periods", "reports", "reviews"]
+
+
+def api_root(request: HttpRequest) -> HttpResponse:
+    """What the API offers: for a browser, a page of the app in its language that
+    links the docs, the schema and the tokens; for a client, the endpoints as JSON."""
+    endpoints = {
+        name: request.build_absolute_uri(f"{request.path}{name}/") for name in API_ENDPOINTS
+    }
+    if "text/html" not in request.headers.get("Accept", ""):
+        return JsonResponse(endpoints)
+    return render(request, "api/root.html", {"endpoints": endpoints})
 
 
 def endpoint_not_found(request: HttpRequest, path: str) -> JsonResponse:

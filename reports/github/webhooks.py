@@ -15,7 +15,7 @@ from urllib.parse import parse_qs
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from camp.models import Cohort
+from camp.models import Cohort, mark_cohort_changed
 from reports.github.client import RateLimited, app_login_for, client_for
 from reports.github.ingest import (
     FetchedPull,
@@ -217,9 +217,11 @@ def _apply_pulls(payload: dict, fetched: FetchedPulls) -> SyncResult:
     for cohort, files in fetched.by_cohort:
         if files is None:
             if not pull.get("merged_at"):
-                GitHubPullRequest.objects.filter(cohort=cohort, number=pull["number"]).update(
-                    state=GitHubPullRequest.State.CLOSED
-                )
+                closed = GitHubPullRequest.objects.filter(
+                    cohort=cohort, number=pull["number"]
+                ).update(state=GitHubPullRequest.State.CLOSED)
+                if closed:
+                    mark_cohort_changed(cohort.pk)
             continue
         apply_pull(cohort, files, Roster(cohort), result)
     return result

@@ -22,7 +22,15 @@ from django.db import transaction
 from django.db.models.functions import Lower
 from django.utils.text import slugify
 
-from camp.models import GITHUB_LOGIN_RE, Cohort, Membership, Mentorship, Role, User
+from camp.models import (
+    GITHUB_LOGIN_RE,
+    Cohort,
+    Membership,
+    Mentorship,
+    Role,
+    User,
+    mark_cohort_changed,
+)
 from camp.roster import new_user
 from reports.importer.git_history import GitError, Repository, Version, open_repository
 from reports.models import Period, Report, Review, Revision, Source
@@ -231,6 +239,7 @@ def _apply(found: list[FoundReport], result: ImportResult, progress: Progress | 
             if report.period is not None:
                 groups[(users[report.login.lower()].pk, report.period.pk)].append(report)
         _write_reports(groups, mentors, result)
+        mark_cohort_changed(cohort.pk)  # written in bulk, past the signals
         result.cohorts.append(
             {
                 "slug": cohort.slug,

@@ -12,90 +12,124 @@ from html import escape
 
 from django import template
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext, ngettext, pgettext_lazy
 
 from reports.overview.grid import StudentRow
 from reports.status import State
 
 register = template.Library()
 
-# Each state has its own mark, so the matrix reads without colour and on paper.
-STATE_MARKS = {
-    State.REVIEWED: "R",
-    State.ON_TIME: "S",
-    State.LATE: "L",
-    State.NEEDS_CHANGES: "C",
-    State.MISSING: "M",
-    State.EXCUSED: "E",
-    State.OPEN: "O",
-    State.FUTURE: "·",
-    State.DRAFT: "D",
+# A short class per state, for the page's style sheet: a big camp's matrix has
+# 13,000 cells and every byte of a cell counts thirteen thousand times.
+STATE_CODES = {
+    State.REVIEWED: "r",
+    State.ON_TIME: "t",
+    State.LATE: "l",
+    State.NEEDS_CHANGES: "c",
+    State.MISSING: "m",
+    State.EXCUSED: "e",
+    State.OPEN: "o",
+    State.FUTURE: "f",
+    State.DRAFT: "d",
 }
 
+# Each state has its own mark in the page's language, so the matrix reads
+# without colour and on paper ("O" for open read as zero).
+STATE_MARKS = {
+    State.REVIEWED: pgettext_lazy("overview cell mark: reviewed", "R"),
+    State.ON_TIME: pgettext_lazy("overview cell mark: submitted on time", "S"),
+    State.LATE: pgettext_lazy("overview cell mark: submitted late", "L"),
+    State.NEEDS_CHANGES: pgettext_lazy("overview cell mark: needs changes", "C"),
+    State.MISSING: pgettext_lazy("overview cell mark: missing", "M"),
+    State.EXCUSED: pgettext_lazy("overview cell mark: excused", "E"),
+    State.OPEN: pgettext_lazy("overview cell mark: open, not yet due", "…"),
+    State.FUTURE: pgettext_lazy("overview cell mark: not started", "·"),
+    State.DRAFT: pgettext_lazy("overview cell mark: draft", "D"),
+}
 
 # An open pull request on GitHub, beside the cell's own mark.
-PENDING_MARK = "P"
+PENDING_MARK = pgettext_lazy("overview cell mark: pending on GitHub", "P")
 
 
 @register.simple_tag
 def state_mark(state: str) -> str:
-    return STATE_MARKS[State(state)]
+    return str(STATE_MARKS[State(state)])
 
 
-def _labels(context: template.Context) -> dict[State | str, str]:
-    """Escaped state labels, translated once per render rather than once per row."""
+@register.simple_tag
+def state_code(state: str) -> str:
+    return STATE_CODES[State(state)]
+
+
+def _marks(context: template.Context) -> dict[State | str, str]:
+    """Escaped marks, translated once per render rather than once per cell."""
     cache = context.render_context
-    if "overview_labels" not in cache:
-        cache["overview_labels"] = {state: escape(str(state.label)) for state in State}
-        cache["overview_labels"]["pending"] = escape(gettext("pending on GitHub"))
-        cache["overview_labels"]["quiet"] = escape(
+    if "overview_marks" not in cache:
+        marks: dict[State | str, str] = {
+            state: escape(str(mark)) for state, mark in STATE_MARKS.items()
+        }
+        marks["quiet"] = escape(
             gettext("quiet: no GitHub activity and no report in the current period")
         )
-        cache["overview_labels"]["quiet_mark"] = escape(gettext("quiet"))
-    return cache["overview_labels"]
+        marks["quiet_mark"] = escape(gettext("quiet"))
+        cache["overview_marks"] = marks
+    return cache["overview_marks"]
 
 
 @register.simple_tag(takes_context=True)
 def overview_row(context: template.Context, row: StudentRow) -> SafeString:
-    """One student's row: login, name and mentors, then a cell per period."""
-    labels = _labels(context)
+    """One student's row: login, name and mentors, then a cell per period.
+
+    A cell is its state's class and mark only. What would repeat in every cell
+    sits once on the row, in data-cells, one entry per period: the report's id
+    (overview.js turns the mark into a link to it) and the days late after a
+    slash, e.g. "812,,815/2,/3". overview.js builds each cell's title from its
+    column and the legend."""
+    marks = _marks(context)
     mentors = ", ".join(f"@{escape(str(m))}" for m in row.mentors)
     parts = [
         f'<th scope="row"><span class="login">@{escape(row.login)}</span> '
         f'<span class="name">{escape(row.student.name)}</span>'
         + (
-            f' <span class="quiet-marker" data-quiet title="{labels["quiet"]}">'
-            f"{labels['quiet_mark']}</span>"
+            f' <span class="quiet-marker" data-quiet title="{marks["quiet"]}">'
+            f"{marks['quiet_mark']}</span>"
             if row.quiet
             else ""
         )
         + (f'<small class="mentors">{mentors}</small>' if mentors else "")
         + "</th>"
     ]
+    entries = []
+    pending_mark = None
     for cell in row.cells:
-        title = f"#{cell.period.number} · {labels[cell.state]}"
+        entry = "" if cell.report_id is None else str(cell.report_id)
         if cell.days_late:
-            title += " · " + escape(
-                ngettext("%(days)d day late", "%(days)d days late", cell.days_late)
-                % {"days": cell.days_late}
-            )
-        mark = STATE_MARKS[cell.state]
-        pending = ""
+            entry += f"/{cell.days_late}"
+        entries.append(entry)
+        mark = marks[cell.state]
         if cell.merged:
-            title += " · " + escape(
-                ngettext("%(n)d pull request merged", "%(n)d pull requests merged", cell.merged)
-                % {"n": cell.merged}
-            )
-            # Inside the report's link, so it sits beside the mark.
             mark += f'<span class="cell-merged" data-merged="{cell.merged}">{cell.merged}</span>'
-        if cell.report_id is not None:
-            mark = f'<a href="{escape(cell.url)}">{mark}</a>'
-        elif cell.pending_url is not None:
-            title += " · " + labels["pending"]
-            mark += f'<a class="pending" href="{escape(cell.pending_url)}">{PENDING_MARK}</a>'
-            pending = " pending"
-        parts.append(f'<td class="cell s-{cell.state.value}{pending}" title="{title}">{mark}</td>')
-    return mark_safe("".join(parts))  # noqa: S308 (every piece above is escaped)
+        if cell.report_id is None and cell.pending_url is not None:
+            if pending_mark is None:
+                pending_mark = escape(str(PENDING_MARK))
+            mark += f'<a class="pending" href="{escape(cell.pending_url)}">{pending_mark}</a>'
+            parts.append(f'<td class="s-{STATE_CODES[cell.state]} pending">{mark}')
+        elif cell.state == State.FUTURE:
+            # The most common cell of a young camp: the style sheet draws its dot.
+            parts.append("<td>")
+        else:
+            # No quotes and no </td>: both optional in HTML, and 10 bytes a cell.
+            parts.append(f"<td class=s-{STATE_CODES[cell.state]}>{mark}")
+    return mark_safe(  # noqa: S308 (every piece above is escaped or a number)
+        f'<tr data-cells="{",".join(entries)}">{"".join(parts)}</tr>'
+    )
+
+
+@register.simple_tag
+def days_late_format(days: int) -> str:
+    """The translated "N days late" for a count like `days`, with {n} where the
+    number goes: overview.js fills it in for each cell's title."""
+    return ngettext("%(days)d day late", "%(days)d days late", days).replace("%(days)d", "{n}")
 
 
 @register.filter

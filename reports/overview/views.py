@@ -10,13 +10,17 @@ from django import forms
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
 from camp.models import Cohort, Mentorship, Role, User
 from reports.access import overview_students
 from reports.models import Period
+from reports.overview.caching import cached_output, output_key
 from reports.overview.export import csv_rows
 from reports.overview.grid import Overview, StudentRow, build_overview, user_sort_key
 from reports.overview.summary import period_summary, summary_text
@@ -111,11 +115,21 @@ def _summary_period(form: OverviewFilterForm, overview: Overview) -> Period | No
     return overview.last_due_period or overview.current_period
 
 
-@require_GET
-def overview_page(request: HttpRequest, cohort: str) -> HttpResponse:
-    cohort, students = _scope(request, cohort)
+def _output_key(request: HttpRequest, kind: str, cohort: Cohort, now) -> str:
+    return output_key(
+        kind,
+        cohort,
+        user_id=request.user.pk,
+        language=get_language(),
+        query=request.GET.urlencode(),
+        host=request.get_host(),
+        now=now,
+    )
+
+
+def _render_body(request: HttpRequest, cohort: Cohort, students: QuerySet[User], now) -> str:
     form = OverviewFilterForm(request.GET or None, cohort=cohort, students=students)
-    overview = build_overview(cohort, form.narrow(cohort, students), timezone.now())
+    overview = build_overview(cohort, form.narrow(cohort, students), now)
     summary_period = _summary_period(form, overview)
     base_url = request.build_absolute_uri("/")
     if summary_period is None:
@@ -127,9 +141,8 @@ def overview_page(request: HttpRequest, cohort: str) -> HttpResponse:
         )
     else:
         summary = summary_text(summary_period, overview.groups, report_url=base_url)
-    return render(
-        request,
-        "overview/overview.html",
+    return render_to_string(
+        "overview/_body.html",
         {
             "cohort": cohort,
             "overview": overview,
@@ -141,20 +154,47 @@ def overview_page(request: HttpRequest, cohort: str) -> HttpResponse:
             "now_local": overview.now.astimezone(cohort.tzinfo),
             "csv_query": request.GET.urlencode(),
         },
+        request=request,
     )
 
 
 @require_GET
-def overview_csv(request: HttpRequest, cohort: str) -> HttpResponse:
+def overview_page(request: HttpRequest, cohort: str) -> HttpResponse:
     cohort, students = _scope(request, cohort)
+    now = timezone.now()
+    body = cached_output(
+        _output_key(request, "page", cohort, now),
+        lambda: _render_body(request, cohort, students, now),
+    )
+    return render(
+        request,
+        "overview/overview.html",
+        {"cohort": cohort, "body": mark_safe(body)},  # noqa: S308 (rendered by the template engine)
+    )
+
+
+def _csv_bytes(request: HttpRequest, cohort: Cohort, students: QuerySet[User], now) -> bytes:
     form = OverviewFilterForm(request.GET or None, cohort=cohort, students=students)
-    overview = build_overview(cohort, form.narrow(cohort, students), timezone.now())
+    overview = build_overview(cohort, form.narrow(cohort, students), now)
     # Written to a buffer first: writing 13,000 rows one by one into the response
     # encodes each separately and costs more than building the overview.
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerows(csv_rows(overview, (row for row in overview.rows if form.keeps(row))))
-    response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
-    stamp = timezone.localdate(overview.now, cohort.tzinfo).isoformat()
+    # With a byte order mark: without one, Excel reads the file in the system's
+    # legacy code page and the Chinese names turn to mojibake.
+    return buffer.getvalue().encode("utf-8-sig")
+
+
+@require_GET
+def overview_csv(request: HttpRequest, cohort: str) -> HttpResponse:
+    cohort, students = _scope(request, cohort)
+    now = timezone.now()
+    content = cached_output(
+        _output_key(request, "csv", cohort, now),
+        lambda: _csv_bytes(request, cohort, students, now),
+    )
+    response = HttpResponse(content, content_type="text/csv; charset=utf-8")
+    stamp = timezone.localdate(now, cohort.tzinfo).isoformat()
     response["Content-Disposition"] = f'attachment; filename="overview-{cohort.slug}-{stamp}.csv"'
     return response

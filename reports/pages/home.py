@@ -29,6 +29,8 @@ class CohortCard:
     my_report: Report | None = None
     # mentor and TA
     awaiting_review: int = 0
+    # Sees the cohort's overview: its TAs and mentors, and superusers.
+    oversees: bool = False
     not_submitted: list[User] = field(default_factory=list)
     expected: int = 0
 
@@ -40,6 +42,11 @@ def home_cards(user: User, now: datetime.datetime | None = None) -> list[CohortC
     for membership in Membership.objects.filter(user=user).select_related("cohort"):
         roles_by_cohort.setdefault(membership.cohort_id, []).append(membership.role)
         cohorts[membership.cohort_id] = membership.cohort
+    if user.is_superuser:
+        # A superuser oversees every cohort, on its roster or not.
+        for cohort in Cohort.objects.exclude(pk__in=cohorts):
+            roles_by_cohort[cohort.pk] = []
+            cohorts[cohort.pk] = cohort
     waiting = (
         reviewable_reports(user)
         .filter(reviews__isnull=True)
@@ -78,9 +85,10 @@ def home_cards(user: User, now: datetime.datetime | None = None) -> list[CohortC
                 now=now,
                 show_drafts=True,
             )
-        if period and (Role.TA in roles or Role.MENTOR in roles):
+        card.oversees = user.is_superuser or Role.TA in roles or Role.MENTOR in roles
+        if period and card.oversees:
             card.expected, card.not_submitted = _not_submitted(
-                user, cohort, period, ta=Role.TA in roles
+                user, cohort, period, ta=user.is_superuser or Role.TA in roles
             )
         cards.append(card)
     return sorted(cards, key=lambda c: (c.cohort.starts_on, c.cohort.slug), reverse=True)

@@ -70,7 +70,13 @@ def write_page(request: HttpRequest, cohort: str, number: int) -> HttpResponse:
     report = Report.objects.filter(student=request.user, period=period).first()
     context = {"period": period, "cohort": period.cohort, "report": report}
     if request.method == "GET":
-        body = report.body if report else prefilled_body(period.cohort, request.user)
+        if report is None:
+            previous = Report.objects.filter(
+                student=request.user, period__cohort=period.cohort, period__number=period.number - 1
+            ).first()
+            body = prefilled_body(period.cohort, request.user, previous.body if previous else None)
+        else:
+            body = report.body
         form = ReportForm(initial={"body": body})
         return render(
             request,

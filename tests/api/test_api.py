@@ -374,10 +374,29 @@ def test_odd_urls_are_json_client_errors(client, camp, url, expected):
     assert body["detail"] if expected == 404 else body
 
 
-def test_malformed_json_is_a_json_error(client, camp):
+# Each role where its writes are allowed (elsewhere permission answers 403 first).
+@pytest.mark.parametrize(
+    ("who", "path"),
+    [("alice", "/api/reports/"), ("mentor_a", "/api/reviews/"), ("ta", "/api/reviews/")],
+)
+def test_malformed_json_is_a_field_error_map_as_the_schema_says(client, camp, who, path):
+    """The schema's 400 is messages by field; a body that is not JSON is no exception."""
+    client.force_login(getattr(camp, who))
+    response = client.post(path, "{not json", content_type="application/json")
+    assert response.status_code == 400
+    body = response.json()
+    assert list(body) == ["non_field_errors"]
+    assert all(isinstance(message, str) and message for message in body["non_field_errors"])
+    assert Report.objects.count() == 0 and Review.objects.count() == 0
+
+
+def test_malformed_json_in_a_patch_is_a_field_error_map(client, camp):
+    report = ReportFactory(student=camp.alice, period=camp.period(1), status="draft")
     client.force_login(camp.alice)
-    response = client.post("/api/reports/", "{not json", content_type="application/json")
-    assert response.status_code == 400 and "detail" in response.json()
+    response = client.patch(
+        f"/api/reports/{report.pk}/", "{not json", content_type="application/json"
+    )
+    assert response.status_code == 400 and "non_field_errors" in response.json()
 
 
 def test_body_html_is_rendered_and_sanitised(client, camp):

@@ -139,3 +139,34 @@ def test_preview_works_without_javascript(browser, live_server, live_camp):
         assert not Report.objects.exists()
     finally:
         context.close()
+
+
+def test_checks_follow_the_text_and_the_bar_never_covers_the_preview(
+    page, browser, live_server, live_camp, screenshot_dir
+):
+    sign_in(page, "alice")
+    page.goto(f"{live_server.url}/reports/write/camp/2/")
+    textarea = page.locator("textarea[name=body]")
+    template = textarea.input_value()
+
+    # The template as it comes: this period's work is still a hint.
+    page.click("[data-preview]")
+    expect_errors = page.locator("#checks [data-errors]")
+    expect_errors.wait_for()
+    assert page.url.endswith("/reports/write/camp/2/")  # previewed in place, not posted
+
+    # Fixed and previewed again: the box goes away with the error.
+    textarea.fill(fill_in(template))
+    page.click("[data-preview]")
+    page.wait_for_function("!document.querySelector('#checks [data-errors]')")
+    assert "paddle.add" in page.locator("#preview").inner_text()
+
+    # However far the page scrolls, the preview ends above the button bar.
+    page.set_viewport_size({"width": 1280, "height": 700})
+    for scroll in (0, 300, 10_000):
+        page.evaluate(f"window.scrollTo(0, {scroll})")
+        preview = page.locator("#preview").bounding_box()
+        bar = page.locator(".sticky-actions").bounding_box()
+        visible_bottom = min(preview["y"] + preview["height"], 700)
+        assert visible_bottom <= bar["y"] + 1 or preview["y"] >= bar["y"] + bar["height"]
+    page.screenshot(path=str(screenshot_dir / "write-checks-cleared.png"))

@@ -9,6 +9,7 @@ Camp calendar (Asia/Shanghai, due 23:59 the day after a period's last day):
 import csv
 import datetime
 import io
+import re
 import zoneinfo
 
 import pytest
@@ -265,8 +266,14 @@ def test_ta_page_shows_matrix_figures_summary_and_legend(client, camp, history):
     response = client.get("/overview/camp/")
     assert response.status_code == 200
     page = response.content.decode()
-    assert f'<a href="/reports/{history["alice2"].pk}/">L</a>' in page
-    assert 'class="cell s-missing"' in page and 'class="cell s-excused"' in page
+    # alice's row names her reports (overview.js links the marks) and days late.
+    alice = row_entries(page, "alice")
+    assert alice[0] == str(history["alice1"].pk)
+    assert alice[1] == f"{history['alice2'].pk}/2"  # due 03-31 23:59, in 04-02 10:00
+    assert alice[2:] == [""] * 7
+    assert "<td class=s-l>迟" in page and "<td class=s-t>交" in page  # late, on time
+    assert "<td class=s-m>缺" in page and "<td class=s-e>免" in page  # missing, excused
+    assert 'data-report-url="/reports/0/"' in page
     assert "data-completion>1 / 3" in page
     assert "周报汇总" in page and 'id="summary-text"' in page
     # The default summary is the period whose deadline passed last.
@@ -275,6 +282,15 @@ def test_ta_page_shows_matrix_figures_summary_and_legend(client, camp, history):
         if state != State.DRAFT:
             assert str(state.label) in page
     assert "/static/camp/overview.js" in page
+
+
+def row_entries(page: str, login: str) -> list[str]:
+    """The data-cells entries of a student's row on the overview page."""
+    found = re.search(
+        rf'<tr data-cells="([^"]*)"><th scope="row"><span class="login">@{login}<', page
+    )
+    assert found, login
+    return found.group(1).split(",")
 
 
 def test_summary_period_can_be_chosen(client, camp, history):
@@ -286,15 +302,11 @@ def test_summary_period_can_be_chosen(client, camp, history):
 def test_summary_lists_everyone_whatever_the_filters(client, camp, history):
     client.force_login(camp.ta)
     unfiltered = client.get("/overview/camp/").context["summary"]
-    filtered = client.get("/overview/camp/", {"project": camp.project_a.pk}).context["summary"]
+    response = client.get("/overview/camp/", {"project": camp.project_a.pk})
+    filtered = response.context["summary"]
     assert filtered == unfiltered
     assert "@carol" in filtered
-    assert [
-        r.login
-        for r in client.get("/overview/camp/", {"project": camp.project_a.pk})
-        .context["overview"]
-        .rows
-    ] == ["alice", "bob"]
+    assert [r.login for r in response.context["overview"].rows] == ["alice", "bob"]
 
 
 def test_filters_project_mentor_status(client, camp, history):
@@ -327,9 +339,14 @@ def test_bad_filters_are_reported_and_ignored(client, camp, history):
 def test_english_interface(client, camp, history):
     client.force_login(camp.ta)
     client.post("/i18n/setlang/", {"language": "en", "next": "/"})
-    assert "Progress overview" in client.get("/overview/camp/").content.decode()
+    page = client.get("/overview/camp/").content.decode()
+    assert "Progress overview" in page
+    # The marks follow the language; open is not "O", which reads as zero.
+    assert "<td class=s-l>L" in page and "<td class=s-m>M" in page
+    assert "<td class=s-o>…" in page and "<td class=s-o>O" not in page
     client.post("/i18n/setlang/", {"language": "zh-hans", "next": "/"})
-    assert "进度总览" in client.get("/overview/camp/").content.decode()
+    page = client.get("/overview/camp/").content.decode()
+    assert "进度总览" in page and "<td class=s-o>待" in page
 
 
 def test_home_links_staff_to_the_overview(client, camp):
@@ -343,7 +360,15 @@ def test_home_links_staff_to_the_overview(client, camp):
 
 def read_csv(response):
     assert response["Content-Type"].startswith("text/csv")
-    return list(csv.reader(io.StringIO(response.content.decode())))
+    return list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+
+
+def test_csv_opens_in_excel_with_chinese_intact(client, camp, history):
+    """Excel takes a CSV for UTF-8 only when it starts with a byte order mark."""
+    client.force_login(camp.ta)
+    content = client.get("/overview/camp.csv").content
+    assert content.startswith(b"\xef\xbb\xbfstudent_login,")
+    assert "项目一：算子补全" in content.decode("utf-8-sig")
 
 
 def test_csv_one_row_per_student_and_period(client, camp, history):

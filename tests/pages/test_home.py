@@ -89,6 +89,30 @@ def test_stranger_sees_no_cohort(client, camp):
     assert "护航计划 测试营" not in response.content.decode()
 
 
+def test_superuser_sees_every_cohort_with_its_overview_reminders_and_review_queue(client, camp):
+    client.force_login(camp.admin)
+    response = client.get("/")
+    page = response.content.decode()
+    assert "You are not in any cohort" not in page and "你还不在任何营期中" not in page
+    cards = {card.cohort.slug: card for card in response.context["cards"]}
+    assert cards.keys() == {"camp", "other"}
+    assert cards["camp"].expected == 3  # everyone, like a TA
+    for cohort in (camp.cohort, camp.other_cohort):
+        assert f'href="/overview/{cohort.slug}/" data-overview' in page
+        assert f'href="/reminders/{cohort.slug}/" data-reminders' in page
+        queue = f"/admin/reports/report/?period__cohort__id__exact={cohort.pk}"
+        assert f'href="{queue}" data-review-queue' in page
+        assert client.get(f"/overview/{cohort.slug}/").status_code == 200
+        assert client.get(queue).status_code == 200
+
+
+def test_a_superuser_without_cohorts_is_told_how_to_add_one(client, camp):
+    camp.cohort.delete()
+    camp.other_cohort.delete()
+    client.force_login(camp.admin)
+    assert "import_roster" in client.get("/").content.decode()
+
+
 def test_outsider_sees_only_their_own_cohort(client, camp):
     client.force_login(camp.outsider)
     cards = client.get("/").context["cards"]

@@ -13,6 +13,7 @@ from django.test import Client
 from django.utils import translation
 
 from reports.models import Allowance, Report, Revision
+from reports.parsing import find_section
 from tests.conftest import using_postgres
 from tests.factories import AllowanceFactory, ReportFactory
 from tests.pages.test_writing import FILLED
@@ -57,6 +58,22 @@ def test_form_is_prefilled_from_template_profile_and_project(alice):
     body = page.context["form"].initial["body"]
     assert "### 姓名\n\nAlice\n" in body and "项目一：算子补全" in body
     assert 'data-preview-url="/reports/preview/"' in page.content.decode()
+
+
+@time_machine.travel(IN_PERIOD_3, tick=False)
+def test_a_new_report_starts_with_last_periods_plans_as_this_periods_work(alice, camp):
+    plans = "1. **工作计划**\n\n    * 补全 `paddle.sub` 的单测\n    * 修文档"
+    previous = FILLED.replace(find_section(FILLED, "下周工作").body, plans)
+    ReportFactory(student=camp.alice, period=camp.period(2), body=previous)
+    body = alice.get(WRITE_3).context["form"].initial["body"]
+    this_period = find_section(body, "本周工作").body
+    assert "补全 `paddle.sub` 的单测" in this_period and "修文档" in this_period
+    assert "请在此描述本周完成的工作" not in this_period
+    # The plans section itself starts from the template again.
+    assert "请在此描述下周的工作计划" in find_section(body, "下周工作").body
+    # Another student's plans are never carried over.
+    ReportFactory(student=camp.bob, period=camp.period(3), body=previous)
+    assert "paddle.sub" not in alice.get("/reports/write/camp/4/").context["form"].initial["body"]
 
 
 @time_machine.travel(IN_PERIOD_3, tick=False)

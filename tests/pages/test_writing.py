@@ -6,7 +6,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from camp.models import DEFAULT_REPORT_TEMPLATE, Cohort
-from reports.writing import lint_report, prefilled_body, template_hints
+from reports.parsing import find_section
+from reports.writing import carry_over_plans, lint_report, prefilled_body, template_hints
 
 FILLED = """### 姓名
 
@@ -131,3 +132,29 @@ def test_lint_never_crashes_and_blocks_whatever_lacks_the_sections(text):
     lint = lint_report(text, cohort(required_sections=["本周工作"]))
     if "本周工作" not in text:
         assert lint.errors == ["Section “本周工作” is missing."]
+
+
+PLAN_LINES = st.lists(
+    st.text(alphabet="补全单测文档修复算子abcxyz ", min_size=1, max_size=20).filter(
+        lambda t: t.strip() and not t.strip().startswith("请")
+    ),
+    min_size=1,
+    max_size=5,
+)
+
+
+@given(lines=PLAN_LINES)
+def test_carry_over_puts_last_plans_under_this_period_and_keeps_the_rest(lines):
+    plans = "\n".join(f"* {line.strip()}" for line in lines)
+    previous = FILLED.replace("    * 继续补充文档", plans)
+    carried = carry_over_plans(DEFAULT_REPORT_TEMPLATE, previous, template=DEFAULT_REPORT_TEMPLATE)
+    assert find_section(carried, "本周工作").body == find_section(previous, "下周工作").body
+    for title in ("姓名", "实习项目", "下周工作", "导师点评", "问题疑惑与解答"):
+        assert find_section(carried, title) == find_section(DEFAULT_REPORT_TEMPLATE, title)
+
+
+def test_no_carry_over_without_plans_or_with_the_templates_hints_only():
+    template = DEFAULT_REPORT_TEMPLATE
+    assert carry_over_plans(template, None, template=template) == template
+    assert carry_over_plans(template, "just text, no sections", template=template) == template
+    assert carry_over_plans(template, template, template=template) == template

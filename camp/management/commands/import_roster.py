@@ -5,6 +5,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from camp.invitations import invite_users
+from camp.logging import logs_to_stderr
 from camp.models import User
 from camp.roster import RosterError, apply_roster, load_roster_file
 
@@ -31,6 +32,8 @@ class Command(BaseCommand):
     def handle(
         self, *args, file: Path, as_json: bool = False, invite: bool = False, **options
     ) -> None:
+        if as_json:
+            logs_to_stderr()  # stdout carries the JSON alone
         try:
             roster = load_roster_file(file)
             result = apply_roster(roster)

@@ -3,6 +3,7 @@ import sys
 
 from django.core.management.base import BaseCommand, CommandError
 
+from camp.logging import logs_to_stderr
 from reports.importer.importing import (
     DEFAULT_PATTERN,
     ImportResult,
@@ -36,6 +37,8 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, source: str, pattern: str, dry_run: bool, as_json: bool, **options):
+        if as_json:
+            logs_to_stderr()  # stdout carries the JSON alone
         progress = None if as_json or not sys.stderr.isatty() else _progress_bar
         try:
             result = import_repository(source, pattern=pattern, dry_run=dry_run, progress=progress)

@@ -2,6 +2,7 @@ import json
 
 from django.core.management.base import BaseCommand, CommandError
 
+from camp.logging import logs_to_stderr
 from camp.models import Cohort
 from reports.github.client import GitHubError, RateLimited
 from reports.github.publish import CannotPublish, publish_summary
@@ -21,6 +22,8 @@ class Command(BaseCommand):
         parser.add_argument("--json", action="store_true", help="print the outcome as JSON")
 
     def handle(self, *args, cohort: str, period: int, dry_run: bool, json: bool, **options):
+        if json:
+            logs_to_stderr()  # stdout carries the JSON alone
         found = Cohort.objects.filter(slug=cohort).first()
         if found is None:
             raise CommandError(f"No cohort with slug {cohort!r}.")

@@ -5,6 +5,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
+from camp.logging import logs_to_stderr
 from camp.models import Cohort
 from reports.reminders.delivery import deliver
 from reports.reminders.recording import PassResult, note_outcome, run_pass
@@ -29,6 +30,8 @@ class Command(BaseCommand):
         parser.add_argument("--json", action="store_true", help="Print the result as JSON.")
 
     def handle(self, *args, **options):
+        if options["json"]:
+            logs_to_stderr()  # stdout carries the JSON alone
         instant = self._parse_now(options["now"])
         cohort = options["cohort"]
         dry_run = options["dry_run"]

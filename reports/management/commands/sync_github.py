@@ -2,6 +2,7 @@ import json
 
 from django.core.management.base import BaseCommand, CommandError
 
+from camp.logging import logs_to_stderr
 from camp.models import Cohort
 from reports.github.client import GitHubError, RateLimited
 from reports.github.poll import run_sync
@@ -18,6 +19,8 @@ class Command(BaseCommand):
         parser.add_argument("--json", action="store_true", help="print what changed as JSON")
 
     def handle(self, *args, cohort: str | None = None, json: bool = False, **options) -> None:
+        if json:
+            logs_to_stderr()  # stdout carries the JSON alone
         cohorts = Cohort.objects.exclude(github_repo="").order_by("slug")
         if cohort:
             cohorts = Cohort.objects.filter(slug=cohort)
