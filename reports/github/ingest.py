@@ -27,6 +27,7 @@ from reports.github.client import (
     Listing,
     repo_path,
 )
+from reports.github.trust import trusted_github_url
 from reports.models import (
     GitHubComment,
     GitHubPullRequest,
@@ -148,7 +149,7 @@ def period_for_issue_title(cohort: Cohort, title: str) -> Period | None:
 def link_summary_issue(period: Period, issue: dict) -> None:
     if period.summary_issue_number != issue["number"]:
         period.summary_issue_number = issue["number"]
-        period.summary_issue_url = issue["html_url"]
+        period.summary_issue_url = trusted_github_url(issue.get("html_url"))
         period.save(update_fields=["summary_issue_number", "summary_issue_url"])
 
 
@@ -177,7 +178,7 @@ def apply_comment(
         "period": period,
         "login": login,
         "body": normalize_text(comment.get("body") or ""),
-        "html_url": comment["html_url"],
+        "html_url": trusted_github_url(comment.get("html_url")),
         "commented_at": _when(comment["created_at"]),
         "edited_at": updated_at,
         "student": student,
@@ -402,7 +403,7 @@ def apply_pull(cohort: Cohort, fetched: FetchedPull, roster: Roster, result: Syn
         cohort=cohort,
         number=pull["number"],
         defaults={
-            "html_url": pull["html_url"],
+            "html_url": trusted_github_url(pull.get("html_url")),
             "author_login": author,
             "state": state,
             "head_sha": (pull.get("head") or {}).get("sha") or "",
@@ -458,7 +459,7 @@ def ingest_report_file(
         source=Source.GITHUB_FILE,
         author=student,
         at=submitted_at,
-        source_url=pull["html_url"],
+        source_url=trusted_github_url(pull.get("html_url")),
         source_ref=source_ref,
         claimed_start=report.claimed_start,
         claimed_end=report.claimed_end,
