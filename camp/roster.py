@@ -129,6 +129,8 @@ def parse_roster(text: str, *, name: str = "roster") -> Roster:
             data = yaml.load(text, Loader=_RosterLoader)
     except json.JSONDecodeError as exc:
         raise RosterError([f"{name}: line {exc.lineno}: not valid JSON: {exc.msg}."]) from exc
+    except RecursionError as exc:
+        raise RosterError([f"{name}: the file is nested too deeply."]) from exc
     except yaml.YAMLError as exc:
         where = getattr(exc, "problem_mark", None)
         line = f"line {where.line + 1}: " if where else ""
