@@ -10,7 +10,7 @@ import pytest
 import time_machine
 from django.core.cache import cache
 
-from camp.models import Cohort
+from camp.models import Cohort, Membership, Role
 from reports.models import Report, Review, Revision, Source
 from tests.conftest import CAMP_PEOPLE
 from tests.factories import ReportFactory, ReviewFactory
@@ -665,3 +665,21 @@ def test_overview_cells_and_summary_lines(client, camp, data):
     assert client.get("/api/cohorts/camp/periods/99/summary/").status_code == 404
     assert client.get("/api/cohorts/camp/periods/0/summary/").status_code == 404
     assert client.get("/api/cohorts/camp/periods/x/summary/").status_code == 404
+
+
+def test_nobody_approves_their_own_report_whatever_their_roles(client, camp):
+    """A student who is also the cohort's TA (a roster mistake from before the
+    rule) still cannot review their own report, through the API or the action."""
+    Membership.objects.create(user=camp.alice, cohort=camp.cohort, role=Role.TA)
+    own = ReportFactory(student=camp.alice, period=camp.period(1))
+    client.force_login(camp.alice)
+    response = client.post(
+        "/api/reviews/", {"report": own.pk, "verdict": "approved"}, content_type="application/json"
+    )
+    assert response.status_code in (403, 404)
+    assert not Review.objects.exists()
+    bob = ReportFactory(student=camp.bob, period=camp.period(1))
+    response = client.post(
+        "/api/reviews/", {"report": bob.pk, "verdict": "approved"}, content_type="application/json"
+    )
+    assert response.status_code == 201, "alice still reviews as the TA she also is"
