@@ -26,7 +26,7 @@ from django.db.models import (
 from django.forms.models import BaseInlineFormSet
 from django.http import HttpRequest
 from django.utils import timezone
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
@@ -275,6 +275,7 @@ class ReportAdmin(NotFoundOutsideScopeMixin, admin.ModelAdmin):
         "submitted",
         "source",
         "source_url",
+        "problems_found",
         "rendered",
     ]
     readonly_fields = fields
@@ -326,6 +327,13 @@ class ReportAdmin(NotFoundOutsideScopeMixin, admin.ModelAdmin):
         ]
         formset.changed_objects = []
         formset.deleted_objects = []
+
+    @admin.display(description=_("problems"))
+    def problems_found(self, report: Report) -> str:
+        # A GitHub report could not be refused; what the web form would have said.
+        if not report.problems:
+            return "—"
+        return format_html_join("\n", "<div>{}</div>", ((p,) for p in report.problems))
 
     @admin.action(description=_("Approve selected (LGTM)"), permissions=["review"])
     def approve_selected(self, request: HttpRequest, queryset: QuerySet[Report]) -> None:

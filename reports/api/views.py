@@ -16,7 +16,7 @@ from drf_spectacular.utils import (
 )
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import PermissionDenied
+from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.generics import RetrieveAPIView
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
@@ -31,7 +31,8 @@ from reports.models import Period, Report, Review, Source
 from reports.overview.grid import build_overview
 from reports.overview.summary import period_summary
 from reports.reviews import add_review
-from reports.submissions import SaveResult, save_report
+from reports.submissions import SaveResult
+from reports.writing import SubmitRefused, write_report
 
 MEMBER_ROLES = (Role.STUDENT, Role.MENTOR, Role.TA)
 
@@ -209,14 +210,22 @@ class ReportViewSet(
         return Response(serializers.ReportSerializer(result.report).data)
 
     def _save(self, period: Period, values: dict) -> SaveResult:
-        return save_report(
-            student=self.request.user,
-            period=period,
-            body=values["body"],
-            submit=values.get("submit", False),
-            source=Source.API,
-            author=self.request.user,
-        )
+        # The web form's checks, in the one place they live (reports.writing).
+        try:
+            return write_report(
+                student=self.request.user,
+                period=period,
+                body=values["body"],
+                submit=values.get("submit", False),
+                accept_warnings=values.get("accept_warnings", False),
+                source=Source.API,
+            )
+        except SubmitRefused as refused:
+            raise ValidationError(
+                {"body": refused.errors, "warnings": refused.warnings}
+                if refused.errors
+                else {"warnings": refused.warnings}
+            ) from refused
 
 
 @extend_schema_view(

@@ -47,6 +47,7 @@ from reports.parsing import (
 )
 from reports.periods import match_claimed_range, overlap_days, submission_period
 from reports.submissions import save_report
+from reports.writing import keep_problems
 
 logger = logging.getLogger(__name__)
 
@@ -211,6 +212,7 @@ def save_comment_as_report(record: GitHubComment, result: SyncResult) -> None:
         source_url=record.html_url,
         source_ref=str(record.comment_id),
     )
+    keep_problems(saved.report)
     record.applied_version = record.edited_at
     result.count_save(saved)
 
@@ -464,6 +466,7 @@ def ingest_report_file(
         claimed_start=report.claimed_start,
         claimed_end=report.claimed_end,
     )
+    keep_problems(saved.report)
     result.count_save(saved)
     review = report.review
     if review and not saved.report.reviews.filter(body=review).exists():
