@@ -15,6 +15,7 @@ from axes.handlers.database import AxesDatabaseHandler
 from django.conf import settings
 from django.db.models import Sum
 
+
 class PairAndAddressHandler(AxesDatabaseHandler):
     def get_failures(self, request, credentials: dict | None = None) -> int:
         """Failures as axes compares them with AXES_FAILURE_LIMIT: the pair's own,
