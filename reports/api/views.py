@@ -90,7 +90,7 @@ class CohortViewSet(viewsets.ReadOnlyModelViewSet):
         responses={200: serializers.OverviewSerializer},
     )
     @action(detail=True, pagination_class=None, filter_backends=[])
-    def overview(self, request: Request, slug: str) -> Response:
+    def overview(self, request: Request, slug: str, format: str | None = None) -> Response:
         cohort = self.get_object()
         overview = build_overview(cohort, self._overview_students(cohort), timezone.now())
         return Response(serializers.OverviewSerializer(overview).data)
@@ -108,7 +108,9 @@ class CohortViewSet(viewsets.ReadOnlyModelViewSet):
         pagination_class=None,
         filter_backends=[],
     )
-    def summary(self, request: Request, slug: str, number: str) -> Response:
+    def summary(
+        self, request: Request, slug: str, number: str, format: str | None = None
+    ) -> Response:
         cohort = self.get_object()
         students = self._overview_students(cohort)
         period = get_object_or_404(cohort.periods, number=int(number))

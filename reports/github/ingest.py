@@ -115,6 +115,9 @@ class Roster:
     def student(self, login: str) -> User | None:
         return self.students.get(login.lower())
 
+    def has_student(self, user: User | None) -> bool:
+        return user is not None and any(s.pk == user.pk for s in self.students.values())
+
     def is_staff(self, login: str) -> bool:
         return login.lower() in self.staff
 
@@ -169,7 +172,10 @@ def apply_comment(
         # Two cohorts on one repository and an unknown login: the first keeps it.
         result.ignored_comments += 1
         return
-    student = roster.student(login) or (record.student if record else None)
+    # A comment the TA mapped to a student keeps that student while they are on
+    # the roster; a student removed from the cohort writes nothing any more.
+    mapped = record.student if record else None
+    student = roster.student(login) or (mapped if roster.has_student(mapped) else None)
     if student is None and roster.is_sibling(login):
         result.ignored_comments += 1
         return
