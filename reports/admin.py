@@ -58,6 +58,15 @@ class PeriodAdmin(NotFoundOutsideScopeMixin, admin.ModelAdmin):
             .select_related("cohort")
         )
 
+    # A period stays in its cohort: its reports and reminders belong there.
+    def get_readonly_fields(self, request: HttpRequest, obj: Period | None = None) -> list[str]:
+        return ["cohort"] if obj is not None else []
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "cohort":
+            kwargs["queryset"] = managed_cohorts(request.user)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
 
 def _has_review() -> Exists:
     return Exists(Review.objects.filter(report=OuterRef("pk")))

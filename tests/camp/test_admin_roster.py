@@ -7,6 +7,7 @@ import pytest
 from django.urls import reverse
 
 from camp.models import Membership, Mentorship, Role
+from reports.models import Period
 
 
 def memberships():
@@ -184,3 +185,21 @@ def test_admin_refuses_student_and_staff_of_one_cohort(client, camp, who, role):
     assert response.status_code == 200
     assert response.context["adminform"].form.non_field_errors()
     assert memberships() == before
+
+
+def test_ta_cannot_move_a_period_into_another_cohort(client, camp):
+    client.force_login(camp.ta)
+    period = camp.period(9)
+    url = reverse("admin:reports_period_change", args=[period.pk])
+    client.post(
+        url,
+        {
+            "cohort": camp.other_cohort.pk,
+            "number": 99,
+            "starts_on": period.starts_on.isoformat(),
+            "ends_on": period.ends_on.isoformat(),
+            "due_at_0": "2025-07-01",
+            "due_at_1": "23:59:00",
+        },
+    )
+    assert Period.objects.get(pk=period.pk).cohort_id == camp.cohort.pk
