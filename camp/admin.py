@@ -1,3 +1,4 @@
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.http import Http404
@@ -5,9 +6,9 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop
 
 from camp.invitations import invite_users
-from camp.models import ApiToken, Cohort, Invitation, Membership, Mentorship, Project, User
-from camp.roles import sync_staff_access
-from reports.access import managed_cohorts
+from camp.models import ApiToken, Cohort, Invitation, Membership, Mentorship, Project, Role, User
+from camp.roles import conflicting_membership, sync_staff_access
+from reports.access import manageable_users, managed_cohorts
 
 # Admin texts of packages whose Chinese catalogue lacks them (django-axes has
 # none; Django 5.2's admin adds a few screen-reader labels). Listed here so that
@@ -65,9 +66,14 @@ class CohortScopedAdmin(NotFoundOutsideScopeMixin, admin.ModelAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).filter(cohort__in=managed_cohorts(request.user))
 
+    # Every people field: the choices offered and the ids accepted are the same set.
+    user_fields = ("user", "student", "mentor")
+
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "cohort":
             kwargs["queryset"] = managed_cohorts(request.user)
+        elif db_field.name in self.user_fields:
+            kwargs["queryset"] = manageable_users(request.user)
         elif db_field.name == "project":
             kwargs["queryset"] = Project.objects.filter(
                 cohort__in=managed_cohorts(request.user)
@@ -104,10 +110,7 @@ class UserAdmin(DjangoUserAdmin):
 
     def get_queryset(self, request):
         # A TA reads the people of the cohorts they manage, not every account.
-        users = super().get_queryset(request)
-        if request.user.is_superuser:
-            return users
-        return users.filter(memberships__cohort__in=managed_cohorts(request.user)).distinct()
+        return super().get_queryset(request).filter(pk__in=manageable_users(request.user))
 
     @admin.action(description=_("Send (or re-send) an invitation email"), permissions=["change"])
     def send_invitations(self, request, queryset):
@@ -160,8 +163,47 @@ class ProjectAdmin(CohortScopedAdmin):
     search_fields = ["title"]
 
 
+class MembershipForm(forms.ModelForm):
+    class Meta:
+        model = Membership
+        fields = ["user", "cohort", "role", "project"]
+
+    def clean(self):
+        cleaned = super().clean()
+        user, cohort, role = cleaned.get("user"), cleaned.get("cohort"), cleaned.get("role")
+        if user and cohort and role:
+            conflict = conflicting_membership(user, cohort.pk, role)
+            if conflict is not None and conflict.pk != self.instance.pk:
+                raise forms.ValidationError(
+                    _(
+                        "%(user)s is already %(role)s of this cohort; a student of a cohort cannot also be its mentor or TA."
+                    )
+                    % {"user": user, "role": conflict.get_role_display()}
+                )
+        return cleaned
+
+
+class MentorshipForm(forms.ModelForm):
+    class Meta:
+        model = Mentorship
+        fields = ["cohort", "student", "mentor"]
+
+    def clean(self):
+        cleaned = super().clean()
+        cohort = cleaned.get("cohort")
+        for field, role, message in [
+            ("student", Role.STUDENT, _("Not a student of this cohort.")),
+            ("mentor", Role.MENTOR, _("Not a mentor of this cohort.")),
+        ]:
+            person = cleaned.get(field)
+            if cohort and person and not cohort.memberships.filter(user=person, role=role).exists():
+                self.add_error(field, message)
+        return cleaned
+
+
 @admin.register(Membership)
 class MembershipAdmin(CohortScopedAdmin):
+    form = MembershipForm
     list_display = ["user", "cohort", "role", "project"]
     list_filter = [("cohort", admin.RelatedOnlyFieldListFilter), "role"]
     search_fields = ["user__github_login", "user__display_name"]
@@ -185,6 +227,7 @@ class MembershipAdmin(CohortScopedAdmin):
 
 @admin.register(Mentorship)
 class MentorshipAdmin(CohortScopedAdmin):
+    form = MentorshipForm
     list_display = ["student", "mentor", "cohort"]
     list_filter = [("cohort", admin.RelatedOnlyFieldListFilter)]
     search_fields = ["student__github_login", "mentor__github_login"]

@@ -14,6 +14,23 @@ TAS_GROUP = "TAs"
 GROUP_FOR_ROLE = {Role.MENTOR: MENTORS_GROUP, Role.TA: TAS_GROUP}
 
 
+# Nobody reviews their own work: a student of a cohort is not also its mentor or TA.
+EXCLUSIVE_ROLES = ({Role.STUDENT}, {Role.MENTOR, Role.TA})
+
+
+def roles_conflict(roles: set[str]) -> bool:
+    """Whether one person holding all these roles in one cohort breaks the rule."""
+    return all(roles & side for side in EXCLUSIVE_ROLES)
+
+
+def conflicting_membership(user: User, cohort_id: int, role: str) -> Membership | None:
+    """An existing membership of `user` in the cohort that `role` may not join."""
+    for membership in Membership.objects.filter(user=user, cohort_id=cohort_id):
+        if roles_conflict({membership.role, role}):
+            return membership
+    return None
+
+
 def sync_staff_access(users: Iterable[User]) -> None:
     """Make staff flag and groups match each user's mentor and TA memberships."""
     users = list(users)

@@ -18,6 +18,7 @@ from typing import Any
 import yaml
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
+from django.db.models import Q
 
 from camp.models import (
     GITHUB_LOGIN_RE,
@@ -31,7 +32,7 @@ from camp.models import (
     mark_cohort_changed,
 )
 from camp.roles import sync_staff_access
-from reports.periods import ensure_periods
+from reports.periods import cohort_calendar, ensure_periods
 
 # A camp runs for months; thousands of periods mean a typo in ends_on or period_days.
 MAX_PERIODS = 200
@@ -108,6 +109,13 @@ class RosterResult:
     created: dict[str, int] = field(default_factory=dict)
     updated: dict[str, int] = field(default_factory=dict)
     removed: dict[str, int] = field(default_factory=dict)
+    # What happened (or, in a dry run, would happen), one line each.
+    changes: list[str] = field(default_factory=list)
+    # Differences the file asked for and the import did not make.
+    kept: list[str] = field(default_factory=list)
+
+    def note(self, line: str) -> None:
+        self.changes.append(line)
 
     @property
     def changed(self) -> bool:
@@ -141,6 +149,8 @@ def parse_roster(text: str, *, name: str = "roster") -> Roster:
             data = yaml.load(text, Loader=_RosterLoader)
     except json.JSONDecodeError as exc:
         raise RosterError([f"{name}: line {exc.lineno}: not valid JSON: {exc.msg}."]) from exc
+    except RecursionError as exc:
+        raise RosterError([f"{name}: the file is nested too deeply."]) from exc
     except yaml.YAMLError as exc:
         where = getattr(exc, "problem_mark", None)
         line = f"line {where.line + 1}: " if where else ""
@@ -173,6 +183,7 @@ class _Validator:
             for i, item in enumerate(self.seq(data, "mentors"))
         ]
         self.cross_checks(projects)
+        self.role_checks(projects, [t for t in tas if t], [m for m in mentors if m])
         if self.errors:
             raise RosterError(self.errors)
         return Roster(cohort, [t for t in tas if t], projects, [m for m in mentors if m])
@@ -347,6 +358,54 @@ class _Validator:
                 if key in {m.lower() for m in student.mentors}:
                     self.error(f"projects[{i}]", f"{student.login!r} cannot mentor themselves.")
 
+    def role_checks(
+        self, projects: list[RosterProject], tas: list[Person], mentors: list[Person]
+    ) -> None:
+        """A student of the cohort is not also its TA or mentor (camp.roles)."""
+        staff = {p.login.lower(): "tas" for p in tas} | {
+            p.login.lower(): "mentors" for p in mentors
+        }
+        for project in projects:
+            for student in project.students:
+                staff |= {m.lower(): "mentors" for m in student.mentors}
+        for i, project in enumerate(projects):
+            for j, student in enumerate(project.students):
+                role = staff.get(student.login.lower())
+                if role is not None:
+                    self.error(
+                        f"projects[{i}].students[{j}]",
+                        f"{student.login!r} is a student here and also listed in {role}; "
+                        "a student of a cohort cannot also be its mentor or TA.",
+                    )
+
+
+# ---------------------------------------------------------------- checks against the database
+
+
+def check_roster_against_database(roster: Roster) -> None:
+    """What only the stored cohort can tell: every mentor a student names is declared
+    under `mentors:` or is already a mentor of the cohort. A typo would otherwise
+    create a staff account for whoever owns that GitHub name."""
+    errors = []
+    declared = {m.login.lower() for m in roster.mentors}
+    stored = {
+        login.lower()
+        for login in Membership.objects.filter(
+            cohort__slug=roster.cohort["slug"], role=Role.MENTOR
+        ).values_list("user__github_login", flat=True)
+        if login
+    }
+    for i, project in enumerate(roster.projects):
+        for j, student in enumerate(project.students):
+            for k, login in enumerate(student.mentors):
+                if login.lower() not in declared | stored:
+                    errors.append(
+                        f"projects[{i}].students[{j}].mentors[{k}]: {login!r} is not declared "
+                        "under mentors: and is not a mentor of this cohort (a typo?)."
+                    )
+    if errors:
+        raise RosterError(errors)
+
 
 # ---------------------------------------------------------------- applying
 
@@ -355,24 +414,41 @@ def find_user(login: str) -> User | None:
     return User.objects.filter(github_login__iexact=login).first()
 
 
-def upsert_user(person: Person, result: RosterResult) -> User:
+def upsert_user(
+    person: Person, result: RosterResult, cohort: Cohort, *, overwrite_shared: bool = False
+) -> User:
     """The user with this GitHub login (any case), created without a usable
-    password if new; name and email from the file when it gives them."""
+    password if new; name and email from the file when it gives them. One
+    cohort's file does not rewrite the identity of someone who also belongs to
+    another cohort (or of a superuser): the difference is reported, the stored
+    value kept, unless `overwrite_shared`."""
     user = find_user(person.login)
     if user is None:
         user = new_user(person.login, name=person.name or "", email=person.email or "")
         result.count("created", "users")
+        result.note(f"new user {person.login}")
         return user
     changes = {}
     if person.name is not None and user.display_name != person.name:
         changes["display_name"] = person.name
     if person.email is not None and user.email != person.email:
         changes["email"] = person.email
-    if changes:
+    if not changes:
+        return user
+    shared = user.is_superuser or user.memberships.exclude(cohort=cohort).exists()
+    if shared and not overwrite_shared:
         for key, value in changes.items():
-            setattr(user, key, value)
-        user.save(update_fields=list(changes))
-        result.count("updated", "users")
+            result.kept.append(
+                f"{person.login}: {key} kept as {getattr(user, key)!r}, the file says "
+                f"{value!r}; they belong to another cohort (a superuser may pass "
+                "--overwrite-shared-identities)."
+            )
+        return user
+    for key, value in changes.items():
+        setattr(user, key, value)
+    user.save(update_fields=list(changes))
+    result.count("updated", "users")
+    result.note(f"update user {person.login}: {', '.join(changes)}")
     return user
 
 
@@ -397,8 +473,25 @@ def _free_username(login: str) -> str:
     return candidate
 
 
+# Fields that make the calendar: changing one may move or remove periods.
+CALENDAR_FIELDS = {"timezone", "starts_on", "ends_on", "period_days", "due_days_after_end"}
+
+
 @transaction.atomic
-def apply_roster(roster: Roster) -> RosterResult:
+def apply_roster(
+    roster: Roster,
+    *,
+    remove_missing: bool = False,
+    overwrite_shared_identities: bool = False,
+    dry_run: bool = False,
+) -> RosterResult:
+    """Apply the roster in one transaction; any RosterError leaves nothing written.
+
+    Memberships the file no longer lists are removed only with `remove_missing`
+    (otherwise the file is refused, naming them). `dry_run` does everything and
+    rolls it back, so the result says exactly what would change.
+    """
+    check_roster_against_database(roster)
     data = roster.cohort
     result = RosterResult(cohort=data["slug"])
     cohort_fields = {k: v for k, v in data.items() if k != "slug"}
@@ -406,15 +499,25 @@ def apply_roster(roster: Roster) -> RosterResult:
     if cohort is None:
         cohort = Cohort.objects.create(slug=data["slug"], **cohort_fields)
         result.count("created", "cohorts")
+        result.note(f"new cohort {cohort.slug}")
     else:
+        if cohort_fields["ends_on"] is None:
+            # A file without ends_on keeps the stored end rather than clearing it.
+            cohort_fields["ends_on"] = cohort.ends_on
         changed = [k for k, v in cohort_fields.items() if getattr(cohort, k) != v]
         if changed:
             for key in changed:
                 setattr(cohort, key, cohort_fields[key])
             cohort.full_clean()
+            if CALENDAR_FIELDS.intersection(changed):
+                _follow_calendar(cohort, result)
             cohort.save(update_fields=changed)
             result.count("updated", "cohorts")
-    result.count("created", "periods", ensure_periods(cohort))
+            result.note(f"update cohort {cohort.slug}: {', '.join(changed)}")
+    created_periods = ensure_periods(cohort)
+    result.count("created", "periods", created_periods)
+    if created_periods:
+        result.note(f"create {created_periods} period(s)")
 
     details = {m.login.lower(): m for m in roster.mentors}
     wanted_members: dict[tuple[int, str], Project | None] = {}
@@ -422,7 +525,7 @@ def apply_roster(roster: Roster) -> RosterResult:
     touched_users: dict[int, User] = {}
 
     def member(person: Person, role: str, project: Project | None = None) -> User:
-        user = upsert_user(person, result)
+        user = upsert_user(person, result, cohort, overwrite_shared=overwrite_shared_identities)
         touched_users[user.pk] = user
         wanted_members[(user.pk, role)] = project
         return user
@@ -453,7 +556,7 @@ def apply_roster(roster: Roster) -> RosterResult:
     for person in roster.mentors:
         member(person, Role.MENTOR)
 
-    removed_user_ids = _sync_memberships(cohort, wanted_members, result)
+    removed_user_ids = _sync_memberships(cohort, wanted_members, result, remove_missing)
     _sync_mentorships(cohort, wanted_mentorships, result)
     stale_projects = cohort.projects.exclude(title__in=[p.title for p in roster.projects])
     removed = stale_projects.count()
@@ -462,15 +565,67 @@ def apply_roster(roster: Roster) -> RosterResult:
         result.count("removed", "projects", removed)
     former = User.objects.filter(pk__in=removed_user_ids).exclude(pk__in=touched_users)
     sync_staff_access([*touched_users.values(), *former])
+    if dry_run:
+        transaction.set_rollback(True)
     return result
 
 
+def _follow_calendar(cohort: Cohort, result: RosterResult) -> None:
+    """Make the stored periods the new calendar's: periods nobody used yet move
+    or go; a period with reports or allowances is never moved, renumbered or
+    removed, and a calendar that would need it is refused."""
+    existing = list(cohort.periods.order_by("number"))
+    until = max([p.ends_on for p in existing], default=None)
+    wanted = {dates.number: dates for dates in cohort_calendar(cohort, until=until)}
+    in_use = set(
+        cohort.periods.filter(Q(reports__isnull=False) | Q(allowances__isnull=False)).values_list(
+            "number", flat=True
+        )
+    )
+    errors = []
+    for period in existing:
+        dates = wanted.get(period.number)
+        now = (period.starts_on, period.ends_on, period.due_at)
+        if dates is not None and now == (dates.starts_on, dates.ends_on, dates.due_at):
+            continue
+        where = f"period {period.number} ({period.starts_on}..{period.ends_on})"
+        if period.number in in_use:
+            change = (
+                f"move it to {dates.starts_on}..{dates.ends_on}, due {dates.due_at.isoformat()}"
+                if dates
+                else "remove it"
+            )
+            errors.append(
+                f"cohort: {where} has reports; the new calendar would {change}. Keep "
+                "starts_on, period_days, due_days_after_end and timezone as they were, "
+                "or change that period in the admin."
+            )
+        elif dates is None:
+            period.delete()
+            result.count("removed", "periods")
+            result.note(f"remove {where}")
+        else:
+            period.starts_on, period.ends_on, period.due_at = (
+                dates.starts_on,
+                dates.ends_on,
+                dates.due_at,
+            )
+            period.save(update_fields=["starts_on", "ends_on", "due_at"])
+            result.count("updated", "periods")
+            result.note(f"move {where} to {dates.starts_on}..{dates.ends_on}")
+    if errors:
+        raise RosterError(errors)
+
+
 def _sync_memberships(
-    cohort: Cohort, wanted: dict[tuple[int, str], Project | None], result: RosterResult
+    cohort: Cohort,
+    wanted: dict[tuple[int, str], Project | None],
+    result: RosterResult,
+    remove_missing: bool,
 ) -> list[int]:
     """Create, update and remove the cohort's memberships; returns the ids of
     users who lost one (their staff access may have to go)."""
-    existing = {(m.user_id, m.role): m for m in cohort.memberships.all()}
+    existing = {(m.user_id, m.role): m for m in cohort.memberships.select_related("user")}
     for key, project in wanted.items():
         membership = existing.get(key)
         if membership is None:
@@ -481,9 +636,19 @@ def _sync_memberships(
             membership.save(update_fields=["project"])
             result.count("updated", "memberships")
     stale = [m for key, m in existing.items() if key not in wanted]
+    if stale and not remove_missing:
+        raise RosterError(
+            [
+                f"memberships: {m.user} ({m.role}) is not in the file; rerun with "
+                "--remove-missing to remove them from the cohort."
+                for m in stale
+            ]
+        )
     if stale:
         Membership.objects.filter(pk__in=[m.pk for m in stale]).delete()
         result.count("removed", "memberships", len(stale))
+        for m in stale:
+            result.note(f"remove membership {m.user} ({m.role})")
     return [m.user_id for m in stale]
 
 

@@ -57,10 +57,12 @@ def visible_reports(user: AnyUser) -> QuerySet[Report]:
 
 
 def reviewable_reports(user: AnyUser) -> QuerySet[Report]:
-    """Submitted reports the user may review: their mentees', or any in a cohort they assist."""
+    """Submitted reports the user may review: their mentees', or any in a cohort they
+    assist; never their own, whatever roles they hold."""
     reports = Report.objects.filter(status=Report.Status.SUBMITTED)
     if not user.is_authenticated or not user.is_active:
         return reports.none()
+    reports = reports.exclude(student=user)
     if user.is_superuser:
         return reports
     return reports.filter(_assists_cohort(user) | _mentors_student(user))
@@ -100,6 +102,18 @@ def managed_cohorts(user: AnyUser) -> QuerySet[Cohort]:
     if user.is_superuser:
         return Cohort.objects.all()
     return cohorts_where(user, Role.TA)
+
+
+def manageable_users(user: AnyUser) -> QuerySet[User]:
+    """People whose accounts and roles the user manages: everyone for the superuser,
+    for a TA the members of their cohorts, never a superuser. Someone who belongs
+    to no cohort of the TA comes in through a roster, not by typing an id."""
+    if not user.is_authenticated or not user.is_active:
+        return User.objects.none()
+    if user.is_superuser:
+        return User.objects.all()
+    members = Membership.objects.filter(user=OuterRef("pk"), cohort__in=managed_cohorts(user))
+    return User.objects.filter(Exists(members), is_superuser=False)
 
 
 def may_manage(user: AnyUser, cohort: Cohort) -> bool:

@@ -26,7 +26,7 @@ from django.db.models import (
 from django.forms.models import BaseInlineFormSet
 from django.http import HttpRequest
 from django.utils import timezone
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
@@ -57,6 +57,15 @@ class PeriodAdmin(NotFoundOutsideScopeMixin, admin.ModelAdmin):
             .filter(cohort__in=managed_cohorts(request.user))
             .select_related("cohort")
         )
+
+    # A period stays in its cohort: its reports and reminders belong there.
+    def get_readonly_fields(self, request: HttpRequest, obj: Period | None = None) -> list[str]:
+        return ["cohort"] if obj is not None else []
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "cohort":
+            kwargs["queryset"] = managed_cohorts(request.user)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
 def _has_review() -> Exists:
@@ -282,6 +291,7 @@ class ReportAdmin(NotFoundOutsideScopeMixin, admin.ModelAdmin):
         "submitted",
         "source",
         "source_url",
+        "problems_found",
         "rendered",
     ]
     readonly_fields = fields
@@ -343,6 +353,13 @@ class ReportAdmin(NotFoundOutsideScopeMixin, admin.ModelAdmin):
         ]
         formset.changed_objects = []
         formset.deleted_objects = []
+
+    @admin.display(description=_("problems"))
+    def problems_found(self, report: Report) -> str:
+        # A GitHub report could not be refused; what the web form would have said.
+        if not report.problems:
+            return "—"
+        return format_html_join("\n", "<div>{}</div>", ((p,) for p in report.problems))
 
     @admin.action(description=_("Approve selected (LGTM)"), permissions=["review"])
     def approve_selected(self, request: HttpRequest, queryset: QuerySet[Report]) -> None:

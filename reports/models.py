@@ -78,6 +78,15 @@ class Report(models.Model):
         _("source"), max_length=20, choices=Source.choices, default=Source.WEB
     )
     source_url = models.URLField(_("source URL"), max_length=500, blank=True)
+    problems = models.JSONField(
+        _("problems"),
+        default=list,
+        blank=True,
+        help_text=_(
+            "What the checks of the web form found in the body, kept for the mentor "
+            "and the TA when the report came from a door that cannot refuse (GitHub)."
+        ),
+    )
     source_ref = models.CharField(
         _("source reference"),
         max_length=500,

@@ -44,6 +44,8 @@ def add_review(
         raise ValidationError(
             _("A review may be at most %(limit)d characters long.") % {"limit": MAX_REVIEW_LENGTH}
         )
+    if report.student_id == reviewer.pk:
+        raise PermissionDenied(_("Nobody reviews their own report."))
     if not can_review(reviewer, report):
         raise PermissionDenied(_("You may not review this report."))
     return Review.objects.create(

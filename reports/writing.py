@@ -220,10 +220,12 @@ def write_report(
     submit: bool,
     accept_warnings: bool = False,
     now: datetime.datetime | None = None,
+    source: str = Source.WEB,
 ) -> SaveResult:
-    """Save the student's report from the web form: a draft as it is, a
-    submission (or an edit of a submitted report) only when the checks pass:
-    no errors, and no warnings unless the student has seen them and accepts."""
+    """Save the student's report from a door that can say no (the web form, the
+    API): a draft as it is, a submission (or an edit of a submitted report) only
+    when the checks pass: no errors, and no warnings unless the student has seen
+    them and accepts. Doors that cannot refuse (GitHub) use keep_problems."""
     body = normalize_text(body)
     existing = Report.objects.filter(student=student, period=period).first()
     # Once submitted, every save is an edit of the submission and is checked like one.
@@ -244,10 +246,22 @@ def write_report(
         period=period,
         body=body,
         submit=checked,
-        source=Source.WEB,
+        source=source,
         author=student,
         at=now,  # None: stamped by save_report under the row lock
     )
+
+
+def keep_problems(report: Report) -> list[str]:
+    """GitHub cannot be told no: its reports are saved as they come, and what the
+    web form would have refused or warned about is kept on the report, for the
+    mentor and the TA to see. Returns the problems."""
+    lint = lint_report(report.body, report.period.cohort)
+    problems = [*lint.errors, *lint.warnings]
+    if report.problems != problems:
+        report.problems = problems
+        report.save(update_fields=["problems"])
+    return problems
 
 
 def submitted_late(report: Report) -> bool:

@@ -127,3 +127,11 @@ class AllowanceFactory(factory.django.DjangoModelFactory):
     period = factory.SubFactory(PeriodFactory)
     kind = Allowance.Kind.EXCUSED
     reason = "请假"
+
+
+def complete_body(work: str) -> str:
+    """A body with every required section, so that submitting it passes the checks."""
+    return (
+        f"### 姓名\n\n某人\n\n### 实习项目\n\n项目一\n\n### 本周工作\n\n{work}\n\n"
+        "### 下周工作\n\n写测试\n"
+    )

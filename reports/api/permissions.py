@@ -24,7 +24,16 @@ class ReportPermission(BasePermission):
         return cohorts_where(request.user, Role.STUDENT).exists()
 
     def has_object_permission(self, request: Request, view, report: Report) -> bool:
-        return request.method in SAFE_METHODS or report.student_id == request.user.pk
+        if request.method in SAFE_METHODS:
+            return True
+        # Their own, and still a student of its cohort: a student removed from
+        # the roster no longer changes their old reports.
+        return (
+            report.student_id == request.user.pk
+            and cohorts_where(request.user, Role.STUDENT)
+            .filter(pk=report.period.cohort_id)
+            .exists()
+        )
 
 
 class ReviewPermission(BasePermission):

@@ -190,6 +190,7 @@ class ReportSerializer(serializers.ModelSerializer):
             "body_html",
             "source",
             "source_url",
+            "problems",
             "claimed_start",
             "claimed_end",
             "created_at",
@@ -218,6 +219,11 @@ class ReportUpdateSerializer(serializers.Serializer):
         default=False,
         help_text="Submit the report. Submitting is one-way: a submitted report stays "
         "submitted and keeps its first submission time.",
+    )
+    accept_warnings = serializers.BooleanField(
+        default=False,
+        help_text="Submit even though the checks warn (as the web form's \"submit "
+        'anyway"). Errors (a required section missing or empty) always refuse.',
     )
 
 

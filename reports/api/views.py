@@ -32,7 +32,8 @@ from reports.models import Period, Report, Review, Source
 from reports.overview.grid import build_overview, user_sort_key
 from reports.overview.summary import period_summary
 from reports.reviews import add_review
-from reports.submissions import SaveResult, save_report
+from reports.submissions import SaveResult
+from reports.writing import SubmitRefused, write_report
 
 MEMBER_ROLES = (Role.STUDENT, Role.MENTOR, Role.TA)
 
@@ -104,7 +105,7 @@ class CohortViewSet(viewsets.ReadOnlyModelViewSet):
         responses={200: serializers.OverviewSerializer},
     )
     @action(detail=True, pagination_class=None, filter_backends=[])
-    def overview(self, request: Request, slug: str) -> Response:
+    def overview(self, request: Request, slug: str, format: str | None = None) -> Response:
         cohort = self.get_object()
         overview = build_overview(cohort, self._overview_students(cohort), timezone.now())
         return Response(serializers.OverviewSerializer(overview).data)
@@ -122,7 +123,9 @@ class CohortViewSet(viewsets.ReadOnlyModelViewSet):
         pagination_class=None,
         filter_backends=[],
     )
-    def summary(self, request: Request, slug: str, number: str) -> Response:
+    def summary(
+        self, request: Request, slug: str, number: str, format: str | None = None
+    ) -> Response:
         cohort = self.get_object()
         students = self._overview_students(cohort)
         period = get_object_or_404(cohort.periods, number=int(number))
@@ -146,7 +149,7 @@ class CohortViewSet(viewsets.ReadOnlyModelViewSet):
         responses={200: serializers.CohortEvidenceSerializer},
     )
     @action(detail=True, pagination_class=None, filter_backends=[])
-    def evidence(self, request: Request, slug: str) -> Response:
+    def evidence(self, request: Request, slug: str, format: str | None = None) -> Response:
         cohort = self.get_object()
         students = self._overview_students(cohort)
         number = request.query_params.get("period", "")
@@ -252,14 +255,22 @@ class ReportViewSet(
         return Response(serializers.ReportSerializer(result.report).data)
 
     def _save(self, period: Period, values: dict) -> SaveResult:
-        return save_report(
-            student=self.request.user,
-            period=period,
-            body=values["body"],
-            submit=values.get("submit", False),
-            source=Source.API,
-            author=self.request.user,
-        )
+        # The web form's checks, in the one place they live (reports.writing).
+        try:
+            return write_report(
+                student=self.request.user,
+                period=period,
+                body=values["body"],
+                submit=values.get("submit", False),
+                accept_warnings=values.get("accept_warnings", False),
+                source=Source.API,
+            )
+        except SubmitRefused as refused:
+            raise ValidationError(
+                {"body": refused.errors, "warnings": refused.warnings}
+                if refused.errors
+                else {"warnings": refused.warnings}
+            ) from refused
 
 
 @extend_schema_view(

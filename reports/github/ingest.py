@@ -26,6 +26,7 @@ from reports.github.client import (
     RateLimited,
     repo_path,
 )
+from reports.github.trust import trusted_github_url
 from reports.models import (
     GitHubComment,
     GitHubPullRequest,
@@ -45,6 +46,7 @@ from reports.parsing import (
 )
 from reports.periods import match_claimed_range, overlap_days, submission_period
 from reports.submissions import save_report
+from reports.writing import keep_problems
 
 logger = logging.getLogger(__name__)
 
@@ -116,6 +118,9 @@ class Roster:
     def student(self, login: str) -> User | None:
         return self.students.get(login.lower())
 
+    def has_student(self, user: User | None) -> bool:
+        return user is not None and any(s.pk == user.pk for s in self.students.values())
+
     def is_staff(self, login: str) -> bool:
         return login.lower() in self.staff
 
@@ -165,7 +170,7 @@ def period_for_issue_title(cohort: Cohort, title: str) -> Period | None:
 def link_summary_issue(period: Period, issue: dict) -> None:
     if period.summary_issue_number != issue["number"]:
         period.summary_issue_number = issue["number"]
-        period.summary_issue_url = issue["html_url"]
+        period.summary_issue_url = trusted_github_url(issue.get("html_url"))
         period.save(update_fields=["summary_issue_number", "summary_issue_url"])
 
 
@@ -184,7 +189,10 @@ def apply_comment(
         # Two cohorts on one repository and an unknown login: the first keeps it.
         result.ignored_comments += 1
         return
-    student = roster.student(login) or (record.student if record else None)
+    # A comment the TA mapped to a student keeps that student while they are on
+    # the roster; a student removed from the cohort writes nothing any more.
+    mapped = record.student if record else None
+    student = roster.student(login) or (mapped if roster.has_student(mapped) else None)
     if student is None and roster.is_sibling(login):
         result.ignored_comments += 1
         return
@@ -194,7 +202,7 @@ def apply_comment(
         "period": period,
         "login": login,
         "body": normalize_text(comment.get("body") or ""),
-        "html_url": comment["html_url"],
+        "html_url": trusted_github_url(comment.get("html_url")),
         "commented_at": _when(comment["created_at"]),
         "edited_at": updated_at,
         "student": student,
@@ -227,6 +235,7 @@ def save_comment_as_report(record: GitHubComment, result: SyncResult) -> None:
         source_url=record.html_url,
         source_ref=str(record.comment_id),
     )
+    keep_problems(saved.report)
     record.applied_version = record.edited_at
     result.count_save(saved)
 
@@ -447,7 +456,7 @@ def apply_pull(cohort: Cohort, fetched: FetchedPull, roster: Roster, result: Syn
         cohort=cohort,
         number=pull["number"],
         defaults={
-            "html_url": pull["html_url"],
+            "html_url": trusted_github_url(pull.get("html_url")),
             "author_login": author,
             "state": state,
             "head_sha": (pull.get("head") or {}).get("sha") or "",
@@ -512,11 +521,12 @@ def ingest_report_file(
         source=Source.GITHUB_FILE,
         author=student,
         at=submitted_at,
-        source_url=pull["html_url"],
+        source_url=trusted_github_url(pull.get("html_url")),
         source_ref=source_ref,
         claimed_start=report.claimed_start,
         claimed_end=report.claimed_end,
     )
+    keep_problems(saved.report)
     result.count_save(saved)
     review = report.review
     if review and not saved.report.reviews.filter(body=review).exists():

@@ -61,7 +61,8 @@ def parse_payload(body: bytes, content_type: str) -> dict:
         else:
             text = body.decode("utf-8")
         payload = json.loads(text)
-    except (UnicodeDecodeError, ValueError) as exc:
+    # RecursionError: a body nested deeper than Python's json module follows.
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
         raise BadDelivery("The body is not a JSON payload.") from exc
     if not isinstance(payload, dict):
         raise BadDelivery("The payload is not a JSON object.")

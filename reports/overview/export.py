@@ -86,13 +86,26 @@ def export_records(cohort: Cohort) -> Iterator[dict[str, Any]]:
         }
 
 
+# OWASP's rule against CSV (formula) injection: a cell starting with one of these
+# is a formula to spreadsheets, so it is written behind a quote, which they read
+# as "this is text" and do not display.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_text(value: Any) -> Any:
+    """`value` as a spreadsheet reads it as text, not as a formula."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
 def write_csv(records: Iterator[dict[str, Any]], out: io.TextIOBase) -> None:
     writer = csv.DictWriter(
         out, fieldnames=EXPORT_FIELDS, lineterminator="\n", extrasaction="ignore"
     )
     writer.writeheader()
     for record in records:
-        writer.writerow({k: "" if v is None else v for k, v in record.items()})
+        writer.writerow({k: "" if v is None else spreadsheet_text(v) for k, v in record.items()})
 
 
 def write_json(records: Iterator[dict[str, Any]], out: io.TextIOBase) -> None:
@@ -148,6 +161,7 @@ def csv_rows(
             row.project_title if row.project_id is not None else "",
             " ".join(str(m) for m in row.mentors),
         ]
+        student = [spreadsheet_text(value) for value in student]
         for cell in row.cells:
             yield [
                 *student,

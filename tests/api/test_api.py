@@ -10,16 +10,18 @@ import pytest
 import time_machine
 from django.core.cache import cache
 
-from camp.models import Cohort
+from camp.models import Cohort, Membership, Role
 from reports.models import Report, Review, Revision, Source
 from tests.conftest import CAMP_PEOPLE
-from tests.factories import ReportFactory, ReviewFactory
+from tests.factories import ReportFactory, ReviewFactory, complete_body
 
 SHANGHAI = zoneinfo.ZoneInfo("Asia/Shanghai")
 # Period 3 of the camp runs 2025-03-31 .. 2025-04-13, due 2025-04-14 23:59 Shanghai.
 IN_PERIOD_3 = datetime.datetime(2025, 4, 10, 12, 0, tzinfo=SHANGHAI)
 
 PEOPLE = [*CAMP_PEOPLE, "admin", "anonymous"]
+
+
 STUDENTS = {"alice", "bob", "carol", "outsider"}
 
 
@@ -218,7 +220,7 @@ def test_report_update_matrix(client, camp, data, who, method):
         before = Report.objects.get(pk=report.pk)
         response = getattr(client, method)(
             f"/api/reports/{report.pk}/",
-            {"body": "### 本周工作\n\nchanged by " + who},
+            {"body": complete_body("changed by " + who)},
             content_type="application/json",
         )
         own = who == name.removesuffix("_draft")
@@ -264,7 +266,7 @@ def test_report_create_matrix(client, camp, who):
     as_(client, camp, who)
     response = client.post(
         "/api/reports/",
-        {"cohort": "camp", "period_number": 3, "body": "### 本周工作\n\n写了 API", "submit": True},
+        {"cohort": "camp", "period_number": 3, "body": complete_body("写了 API"), "submit": True},
         content_type="application/json",
     )
     expected = {
@@ -286,7 +288,7 @@ def test_create_then_update_goes_through_the_write_path(client, camp):
     client.force_login(camp.alice)
     first = client.post(
         "/api/reports/",
-        {"cohort": "camp", "period_number": 3, "body": "draft one"},
+        {"cohort": "camp", "period_number": 3, "body": complete_body("draft one")},
         content_type="application/json",
     )
     assert first.status_code == 201
@@ -297,7 +299,7 @@ def test_create_then_update_goes_through_the_write_path(client, camp):
     # Posting again for the same period updates the one report.
     again = client.post(
         "/api/reports/",
-        {"period": camp.period(3).pk, "body": "draft two"},
+        {"period": camp.period(3).pk, "body": complete_body("draft two")},
         content_type="application/json",
     )
     assert again.status_code == 200 and again.json()["id"] == report["id"]
@@ -312,11 +314,11 @@ def test_create_then_update_goes_through_the_write_path(client, camp):
     )
     assert submitted.status_code == 200
     body = submitted.json()
-    assert body["status"] == "submitted" and body["body"] == "draft two"
+    assert body["status"] == "submitted" and body["body"] == complete_body("draft two")
     assert body["submitted_at"] == "2025-04-10T12:00:00+08:00"
 
     revisions = Revision.objects.filter(report_id=report["id"])
-    assert [r.body for r in revisions] == ["draft one", "draft two"]
+    assert [r.body for r in revisions] == [complete_body("draft one"), complete_body("draft two")]
     assert {r.source for r in revisions} == {Source.API}
     assert {r.author_id for r in revisions} == {camp.alice.pk}
 
@@ -684,3 +686,21 @@ def test_overview_cells_and_summary_lines(client, camp, data):
     assert client.get("/api/cohorts/camp/periods/99/summary/").status_code == 404
     assert client.get("/api/cohorts/camp/periods/0/summary/").status_code == 404
     assert client.get("/api/cohorts/camp/periods/x/summary/").status_code == 404
+
+
+def test_nobody_approves_their_own_report_whatever_their_roles(client, camp):
+    """A student who is also the cohort's TA (a roster mistake from before the
+    rule) still cannot review their own report, through the API or the action."""
+    Membership.objects.create(user=camp.alice, cohort=camp.cohort, role=Role.TA)
+    own = ReportFactory(student=camp.alice, period=camp.period(1))
+    client.force_login(camp.alice)
+    response = client.post(
+        "/api/reviews/", {"report": own.pk, "verdict": "approved"}, content_type="application/json"
+    )
+    assert response.status_code in (403, 404)
+    assert not Review.objects.exists()
+    bob = ReportFactory(student=camp.bob, period=camp.period(1))
+    response = client.post(
+        "/api/reviews/", {"report": bob.pk, "verdict": "approved"}, content_type="application/json"
+    )
+    assert response.status_code == 201, "alice still reviews as the TA she also is"

@@ -23,7 +23,7 @@ from schemathesis.specs.openapi.checks import (
 
 from camp.tokens import create_token
 from camp.wsgi import application
-from tests.factories import ReportFactory, ReviewFactory
+from tests.factories import ReportFactory, ReviewFactory, complete_body
 
 IN_PERIOD_3 = datetime.datetime(2025, 4, 10, 12, 0, tzinfo=zoneinfo.ZoneInfo("Asia/Shanghai"))
 CHECKS = [
@@ -123,10 +123,18 @@ def test_schemathesis_finds_nothing_as_each_role(camp, api_schema, who):
             known_case(
                 "POST",
                 "/api/reports/",
-                body={"cohort": "camp", "period_number": 3, "body": "**hi**", "submit": True},
+                body={
+                    "cohort": "camp",
+                    "period_number": 3,
+                    "body": complete_body("**hi**"),
+                    "submit": True,
+                },
             ),
             known_case(
-                "PATCH", "/api/reports/{id}/", path_parameters=report_id, body={"body": "x"}
+                "PATCH",
+                "/api/reports/{id}/",
+                path_parameters=report_id,
+                body={"body": complete_body("x")},
             ),
             known_case(
                 "POST", "/api/reviews/", body={"report": reports[2].pk, "verdict": "comment"}

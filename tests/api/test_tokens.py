@@ -13,6 +13,7 @@ from camp.models import ApiToken
 from camp.tokens import create_token, token_digest
 from reports.api.authentication import ApiTokenRateThrottle
 from reports.models import Report
+from tests.factories import complete_body
 
 IN_PERIOD_3 = datetime.datetime(2025, 4, 10, 12, 0, tzinfo=zoneinfo.ZoneInfo("Asia/Shanghai"))
 
@@ -102,7 +103,12 @@ def test_revoke_own_token_only(client, camp):
 
 def test_token_clients_need_no_csrf_but_sessions_do(camp):
     _token, secret = create_token(camp.alice, "bot")
-    payload = {"cohort": "camp", "period_number": 3, "body": "from a bot", "submit": True}
+    payload = {
+        "cohort": "camp",
+        "period_number": 3,
+        "body": complete_body("from a bot"),
+        "submit": True,
+    }
     with time_machine.travel(IN_PERIOD_3, tick=False):
         strict = Client(enforce_csrf_checks=True)
         strict.force_login(camp.alice)

@@ -7,6 +7,7 @@ import pytest
 from django.urls import reverse
 
 from camp.models import Membership, Mentorship, Role
+from reports.models import Period
 
 
 def memberships():
@@ -76,16 +77,16 @@ def test_roles_granted_or_removed_in_the_admin_change_staff_access(client, camp)
     client.force_login(camp.ta)
     response = client.post(
         reverse("admin:camp_membership_add"),
-        {"user": camp.carol.pk, "cohort": camp.cohort.pk, "role": Role.MENTOR},
+        {"user": camp.mentor_b.pk, "cohort": camp.cohort.pk, "role": Role.TA},
     )
     assert response.status_code == 302
-    camp.carol.refresh_from_db()
-    assert camp.carol.is_staff and camp.carol.groups.filter(name="Mentors").exists()
+    camp.mentor_b.refresh_from_db()
+    assert camp.mentor_b.groups.filter(name="TAs").exists()
 
-    membership = Membership.objects.get(user=camp.carol, role=Role.MENTOR)
+    membership = Membership.objects.get(user=camp.mentor_b, role=Role.TA)
     client.post(reverse("admin:camp_membership_delete", args=[membership.pk]), {"post": "yes"})
-    camp.carol.refresh_from_db()
-    assert not camp.carol.is_staff and not camp.carol.groups.exists()
+    camp.mentor_b.refresh_from_db()
+    assert camp.mentor_b.is_staff and not camp.mentor_b.groups.filter(name="TAs").exists()
 
     mentor_a = Membership.objects.get(user=camp.mentor_a, role=Role.MENTOR)
     client.post(
@@ -110,3 +111,111 @@ def test_ta_sets_a_projects_tracked_repositories(client, camp):
     assert response.status_code == 302
     camp.project_a.refresh_from_db()
     assert camp.project_a.repositories == ["PaddlePaddle/Paddle"]
+
+
+# --- the ids a form accepts are the ids it offers ----------------------
+
+
+@pytest.mark.parametrize("target", ["admin", "outsider", "stranger"])
+@pytest.mark.parametrize("role", [Role.STUDENT, Role.MENTOR, Role.TA])
+def test_ta_cannot_enrol_someone_outside_their_cohorts_by_id(client, camp, target, role):
+    client.force_login(camp.other_ta)
+    victim = getattr(camp, target)
+    before = memberships()
+    data = {"user": victim.pk, "cohort": camp.other_cohort.pk, "role": role}
+    if target == "outsider":
+        # outsider is already a student of "other": ask for the camp's alice instead.
+        data["user"] = camp.alice.pk
+    response = client.post(reverse("admin:camp_membership_add"), data)
+    assert response.status_code == 200
+    assert "user" in response.context["adminform"].form.errors
+    assert memberships() == before
+    victim.refresh_from_db()
+    camp.alice.refresh_from_db()
+    assert not camp.alice.is_staff and (victim.is_staff is (target == "admin"))
+    page = reverse("admin:camp_user_change", args=[data["user"]])
+    assert client.get(page).status_code in (302, 404)
+
+
+def test_ta_cannot_move_a_membership_onto_the_superuser(client, camp):
+    client.force_login(camp.ta)
+    alice = Membership.objects.get(user=camp.alice, cohort=camp.cohort)
+    response = client.post(
+        reverse("admin:camp_membership_change", args=[alice.pk]),
+        {"user": camp.admin.pk, "cohort": camp.cohort.pk, "role": Role.TA},
+    )
+    assert response.status_code == 200
+    assert "user" in response.context["adminform"].form.errors
+    assert not Membership.objects.filter(user=camp.admin).exists()
+
+
+def test_ta_never_sees_a_superuser_account(client, camp):
+    Membership.objects.create(user=camp.admin, cohort=camp.cohort, role=Role.MENTOR)
+    client.force_login(camp.ta)
+    listed = {
+        u.username
+        for u in client.get(reverse("admin:camp_user_changelist")).context["cl"].result_list
+    }
+    assert "admin" not in listed
+    assert client.get(reverse("admin:camp_user_change", args=[camp.admin.pk])).status_code in (
+        302,
+        404,
+    )
+
+
+@pytest.mark.parametrize(
+    ("field", "who"),
+    [
+        ("student", "outsider"),
+        ("mentor", "other_ta"),
+        ("mentor", "admin"),
+        ("student", "mentor_a"),
+        ("mentor", "carol"),
+    ],
+)
+def test_mentorship_accepts_only_the_cohorts_students_and_mentors(client, camp, field, who):
+    client.force_login(camp.ta)
+    data = {"cohort": camp.cohort.pk, "student": camp.carol.pk, "mentor": camp.mentor_a.pk}
+    data[field] = getattr(camp, who).pk
+    before = Mentorship.objects.count()
+    response = client.post(reverse("admin:camp_mentorship_add"), data)
+    assert response.status_code == 200
+    assert field in response.context["adminform"].form.errors
+    assert Mentorship.objects.count() == before
+
+
+# --- a student of a cohort is not also its mentor or TA ----------------
+
+
+@pytest.mark.parametrize(
+    ("who", "role"),
+    [("carol", Role.TA), ("carol", Role.MENTOR), ("ta", Role.STUDENT), ("mentor_a", Role.STUDENT)],
+)
+def test_admin_refuses_student_and_staff_of_one_cohort(client, camp, who, role):
+    client.force_login(camp.admin)
+    before = memberships()
+    data = {"user": getattr(camp, who).pk, "cohort": camp.cohort.pk, "role": role}
+    if role == Role.STUDENT:
+        data["project"] = camp.project_a.pk
+    response = client.post(reverse("admin:camp_membership_add"), data)
+    assert response.status_code == 200
+    assert response.context["adminform"].form.non_field_errors()
+    assert memberships() == before
+
+
+def test_ta_cannot_move_a_period_into_another_cohort(client, camp):
+    client.force_login(camp.ta)
+    period = camp.period(9)
+    url = reverse("admin:reports_period_change", args=[period.pk])
+    client.post(
+        url,
+        {
+            "cohort": camp.other_cohort.pk,
+            "number": 99,
+            "starts_on": period.starts_on.isoformat(),
+            "ends_on": period.ends_on.isoformat(),
+            "due_at_0": "2025-07-01",
+            "due_at_1": "23:59:00",
+        },
+    )
+    assert Period.objects.get(pk=period.pk).cohort_id == camp.cohort.pk

@@ -151,6 +151,7 @@ def test_import_roster_invite(tmp_path, db, settings, django_capture_on_commit_c
                 students:
                   - {github: stu-one, email: one@example.org, mentors: [men-one]}
                   - {github: stu-two}
+            mentors: [men-one]
             """
         ),
         encoding="utf-8",

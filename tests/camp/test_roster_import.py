@@ -4,6 +4,7 @@ bad file rejected whole with nothing written."""
 import json
 import re
 import textwrap
+from io import StringIO
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -43,6 +44,7 @@ ROSTER = textwrap.dedent(
     mentors:
       - github: example-mentor
         email: m@example.org
+      - other-mentor
     """
 )
 
@@ -149,7 +151,11 @@ class TestGoodFile:
                 "  - new-ta\n",
             )
         )
-        result = json.loads(run(write(tmp_path, edited), "--json"))
+        before = snapshot()
+        with pytest.raises(CommandError, match=r"example-ta \(ta\) is not in the file"):
+            run(write(tmp_path, edited))
+        assert snapshot() == before, "removing a membership needs --remove-missing"
+        result = json.loads(run(write(tmp_path, edited), "--json", "--remove-missing"))
         assert result["changed"] is True
         assert User.objects.get(github_login="example-student").display_name == "改名学员"
         assert set(
@@ -308,3 +314,146 @@ def test_bad_repositories_are_rejected(tmp_path, db, value, where):
     with pytest.raises(CommandError, match=re.escape(where)):
         run(write(tmp_path, text))
     assert not Cohort.objects.exists()
+
+
+# --- undeclared mentors, conflicting roles, calendars, shared identities --------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_an_undeclared_mentor_is_refused_and_creates_no_account(tmp_path):
+    typo = ROSTER.replace("mentors: [example-mentor]\n", "mentors: [nobody-mentor]\n")
+    with pytest.raises(CommandError) as refused:
+        run(write(tmp_path, typo))
+    assert "projects[0].students[0].mentors[0]: 'nobody-mentor' is not declared" in str(
+        refused.value
+    )
+    assert not User.objects.exists() and not Cohort.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_mentor_already_in_the_cohort_need_not_be_declared_again(tmp_path):
+    run(write(tmp_path, ROSTER))
+    again = ROSTER.replace("  - other-mentor\n", "")
+    run(write(tmp_path, again))
+    assert Mentorship.objects.filter(mentor__github_login="other-mentor").count() == 1
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "text",
+    [
+        ROSTER.replace("  - github: example-ta\n", "  - github: third-student\n"),
+        ROSTER.replace("  - other-mentor\n", "  - other-mentor\n  - third-student\n"),
+        ROSTER.replace("mentors: [example-mentor]\n", "mentors: [Second-Student]\n"),
+    ],
+    ids=["student-and-ta", "student-and-mentor", "student-mentors-a-peer"],
+)
+def test_one_person_as_student_and_staff_of_the_cohort_is_refused(tmp_path, text):
+    with pytest.raises(CommandError, match="cannot also be its mentor or TA"):
+        run(write(tmp_path, text))
+    assert not User.objects.exists()
+
+
+def _calendar_of(slug="camp-6th"):
+    return list(
+        Period.objects.filter(cohort__slug=slug)
+        .order_by("number")
+        .values_list("number", "starts_on", "ends_on", "due_at")
+    )
+
+
+@pytest.mark.django_db
+def test_a_new_calendar_that_would_move_periods_with_reports_is_refused(tmp_path):
+    run(write(tmp_path, ROSTER))
+    student = User.objects.get(github_login="third-student")
+    ReportFactory(student=student, period=Period.objects.get(cohort__slug="camp-6th", number=5))
+    before, calendar = snapshot(), _calendar_of()
+    moved = ROSTER.replace("starts_on: 2024-02-25", "starts_on: 2024-03-03").replace(
+        "  ends_on: 2024-06-30\n", ""
+    )
+    with pytest.raises(CommandError, match=r"period 5 \(2024-04-21..2024-05-04\) has reports"):
+        run(write(tmp_path, moved))
+    assert (snapshot(), _calendar_of()) == (before, calendar)
+    assert Cohort.objects.get().ends_on is not None
+
+
+@pytest.mark.django_db
+def test_a_new_calendar_moves_unused_periods_and_never_overlaps(tmp_path):
+    run(write(tmp_path, ROSTER))
+    weekly = ROSTER.replace("period_days: 14", "period_days: 7")
+    out = run(write(tmp_path, weekly), "--dry-run")
+    assert "nothing was written" in out and "would move period 1" in out
+    assert len(_calendar_of()) == 10
+    run(write(tmp_path, weekly))
+    periods = _calendar_of()
+    assert len(periods) == 19 and [p[0] for p in periods] == list(range(1, 20))
+    for (_, _, end, _), (_, start, _, _) in zip(periods, periods[1:], strict=False):
+        assert end < start, "periods never overlap"
+    assert Cohort.objects.get().ends_on.isoformat() == "2024-06-30"
+
+
+@pytest.mark.django_db
+def test_an_unchanged_calendar_without_ends_on_keeps_the_stored_end(tmp_path):
+    run(write(tmp_path, ROSTER))
+    run(write(tmp_path, ROSTER.replace("  ends_on: 2024-06-30\n", "")))
+    assert Cohort.objects.get().ends_on.isoformat() == "2024-06-30"
+    assert len(_calendar_of()) == 10
+
+
+@pytest.mark.django_db
+def test_dry_run_lists_people_memberships_to_remove_and_periods(tmp_path):
+    run(write(tmp_path, ROSTER))
+    before = snapshot()
+    edited = ROSTER.replace("    students:\n      - third-student\n", "").replace(
+        "name: 示例学员", "name: 改名学员"
+    )
+    edited = edited.replace(
+        "  - title: 项目二：文档\n", "  - title: 项目二：文档\n    students: []\n"
+    )
+    out = run(write(tmp_path, edited), "--dry-run", "--remove-missing")
+    assert "would remove membership third-student (student)" in out
+    assert "would update user example-student: display_name" in out
+    assert snapshot() == before
+    data = json.loads(run(write(tmp_path, edited), "--dry-run", "--remove-missing", "--json"))
+    assert data["dry_run"] is True and data["removed"] == {"memberships": 1}
+
+
+@pytest.mark.django_db
+def test_one_cohorts_roster_does_not_rewrite_a_shared_person(tmp_path):
+    run(write(tmp_path, ROSTER))
+    other = ROSTER.replace("slug: camp-6th", "slug: camp-c").replace(
+        "github: example-mentor\n    email: m@example.org",
+        "github: example-mentor\n    email: evil@example.org",
+    )
+    err = StringIO()
+    call_command(
+        "import_roster", str(write(tmp_path, other, "c.yaml")), stdout=StringIO(), stderr=err
+    )
+    mentor = User.objects.get(github_login="example-mentor")
+    assert mentor.email == "m@example.org"
+    assert "example-mentor: email kept as 'm@example.org'" in err.getvalue()
+
+    call_command(
+        "import_roster",
+        str(write(tmp_path, other, "c.yaml")),
+        "--overwrite-shared-identities",
+        stdout=StringIO(),
+    )
+    mentor.refresh_from_db()
+    assert mentor.email == "evil@example.org"
+
+
+@pytest.mark.django_db
+def test_a_person_of_this_cohort_only_is_updated_as_before(tmp_path):
+    run(write(tmp_path, ROSTER))
+    run(write(tmp_path, ROSTER.replace("email: m@example.org", "email: new@example.org")))
+    assert User.objects.get(github_login="example-mentor").email == "new@example.org"
+
+
+@pytest.mark.django_db
+def test_a_superusers_identity_is_never_rewritten_by_a_roster(tmp_path):
+    UserFactory(
+        username="boss", github_login="example-ta", email="boss@example.org", is_superuser=True
+    )
+    run(write(tmp_path, ROSTER))
+    assert User.objects.get(github_login="example-ta").email == "boss@example.org"

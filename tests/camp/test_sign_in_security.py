@@ -15,6 +15,7 @@ from tests.conftest import PASSWORD
 def lockouts(settings):
     settings.AXES_ENABLED = True
     settings.AXES_FAILURE_LIMIT = 3
+    settings.AXES_ADDRESS_FAILURE_LIMIT = 6
 
 
 def attempt(client, username, password, ip="10.0.0.1"):
@@ -23,7 +24,7 @@ def attempt(client, username, password, ip="10.0.0.1"):
     )
 
 
-def test_account_locks_after_repeated_failures_even_with_the_right_password(client, camp, lockouts):
+def test_account_locks_from_that_address_even_with_the_right_password(client, camp, lockouts):
     for _ in range(2):
         assert attempt(client, "alice", "wrong").status_code == 200
     assert attempt(client, "alice", "wrong").status_code == 429  # the limit is reached
@@ -32,11 +33,36 @@ def test_account_locks_after_repeated_failures_even_with_the_right_password(clie
     assert client.get("/").status_code == 302  # not signed in
 
 
-def test_lockout_is_also_per_address(client, camp, lockouts):
-    for name in ("nobody1", "nobody2", "nobody3"):
-        attempt(client, name, "wrong", ip="10.9.9.9")
+def test_failures_from_elsewhere_do_not_lock_the_account_out_for_everyone(client, camp, lockouts):
+    for _ in range(5):
+        attempt(client, "mentor_a", "wrong", ip="203.0.113.7")
+    assert attempt(client, "mentor_a", "wrong", ip="203.0.113.7").status_code == 429
+    assert attempt(client, "mentor_a", PASSWORD, ip="10.1.1.1").status_code == 302
+
+
+def test_one_students_typos_do_not_lock_out_the_classroom_behind_one_address(
+    client, camp, lockouts
+):
+    for _ in range(3):
+        attempt(client, "alice", "wrong", ip="10.9.9.9")
+    assert attempt(client, "alice", PASSWORD, ip="10.9.9.9").status_code == 429
+    assert attempt(client, "bob", PASSWORD, ip="10.9.9.9").status_code == 302
+
+
+def test_an_address_trying_many_accounts_is_locked_at_the_higher_limit(client, camp, lockouts):
+    for name in ("nobody1", "nobody2", "nobody3", "nobody4", "nobody5"):
+        assert attempt(client, name, "wrong", ip="10.9.9.9").status_code == 200
+    assert attempt(client, "nobody6", "wrong", ip="10.9.9.9").status_code == 429
     assert attempt(client, "bob", PASSWORD, ip="10.9.9.9").status_code == 429
     assert attempt(client, "bob", PASSWORD, ip="10.1.1.1").status_code == 302
+
+
+def test_the_lock_ends_after_the_cool_off(client, camp, lockouts):
+    for _ in range(3):
+        attempt(client, "carol", "wrong")
+    assert attempt(client, "carol", PASSWORD).status_code == 429
+    with time_machine.travel(timezone.now() + datetime.timedelta(minutes=16)):
+        assert attempt(client, "carol", PASSWORD).status_code == 302
 
 
 def test_success_before_the_limit_resets_the_count(client, camp, lockouts):

