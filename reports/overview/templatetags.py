@@ -25,6 +25,7 @@ STATE_MARKS = {
     State.ON_TIME: "S",
     State.LATE: "L",
     State.NEEDS_CHANGES: "C",
+    State.RESUBMITTED: "U",
     State.MISSING: "M",
     State.EXCUSED: "E",
     State.OPEN: "O",

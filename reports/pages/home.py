@@ -13,7 +13,13 @@ from camp.models import Cohort, Membership, Mentorship, Role, User
 from reports.access import reviewable_reports
 from reports.models import Allowance, Period, Report
 from reports.periods import current_period
-from reports.status import State, effective_due_at, latest_review_verdict_sql, report_state
+from reports.status import (
+    State,
+    awaiting_review,
+    effective_due_at,
+    report_state,
+    with_review_facts,
+)
 
 
 @dataclass
@@ -40,11 +46,7 @@ def home_cards(user: User, now: datetime.datetime | None = None) -> list[CohortC
     for membership in Membership.objects.filter(user=user).select_related("cohort"):
         roles_by_cohort.setdefault(membership.cohort_id, []).append(membership.role)
         cohorts[membership.cohort_id] = membership.cohort
-    waiting = (
-        reviewable_reports(user)
-        .filter(reviews__isnull=True)
-        .values_list("period__cohort_id", flat=True)
-    )
+    waiting = awaiting_review(reviewable_reports(user)).values_list("period__cohort_id", flat=True)
     waiting_by_cohort: dict[int, int] = {}
     for cohort_id in waiting:
         waiting_by_cohort[cohort_id] = waiting_by_cohort.get(cohort_id, 0) + 1
@@ -61,11 +63,7 @@ def home_cards(user: User, now: datetime.datetime | None = None) -> list[CohortC
             awaiting_review=waiting_by_cohort.get(cohort_id, 0),
         )
         if period and Role.STUDENT in roles:
-            report = (
-                Report.objects.filter(student=user, period=period)
-                .annotate(latest_verdict=latest_review_verdict_sql())
-                .first()
-            )
+            report = with_review_facts(Report.objects.filter(student=user, period=period)).first()
             allowance = Allowance.objects.filter(student=user, period=period).first()
             card.my_report = report
             card.due_local = effective_due_at(period, allowance).astimezone(cohort.tzinfo)
@@ -77,6 +75,7 @@ def home_cards(user: User, now: datetime.datetime | None = None) -> list[CohortC
                 verdict=None if report is None else report.latest_verdict,
                 now=now,
                 show_drafts=True,
+                revised_after_review=bool(report and report.revised_after_review),
             )
         if period and (Role.TA in roles or Role.MENTOR in roles):
             card.expected, card.not_submitted = _not_submitted(

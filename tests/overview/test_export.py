@@ -8,7 +8,7 @@ from io import StringIO
 import pytest
 from django.core.management import CommandError, call_command
 
-from reports.models import Review
+from reports.models import Review, Revision
 from tests.factories import AllowanceFactory, ReportFactory, ReviewFactory
 
 
@@ -66,10 +66,28 @@ def test_json_export(reports):
         "source": "web",
         "reviewed": True,
         "review_verdict": "needs_changes",
+        "state": "needs_changes",
     }
     assert records[1]["late"] is True and records[1]["reviewed"] is False
+    assert records[1]["state"] == "late"
     assert records[2]["late"] is False, "an extension moves the deadline"
+    assert records[2]["state"] == "on_time"
     assert records[3]["status"] == "draft" and records[3]["submitted_at"] is None
+
+
+def test_json_export_says_resubmitted_for_a_report_changed_after_its_review(camp):
+    report = ReportFactory(student=camp.alice, period=camp.period(1))
+    review = ReviewFactory(report=report, mentor=camp.mentor_a, verdict=Review.Verdict.APPROVED)
+    [record] = json.loads(export("camp", "--format", "json"))
+    assert (record["review_verdict"], record["state"]) == ("approved", "reviewed")
+    Revision.objects.create(
+        report=report,
+        body="edited after the review",
+        source="web",
+        created_at=review.created_at + datetime.timedelta(minutes=1),
+    )
+    [record] = json.loads(export("camp", "--format", "json"))
+    assert (record["review_verdict"], record["state"]) == ("approved", "resubmitted")
 
 
 def test_csv_export(reports):
