@@ -9,6 +9,7 @@ or autocomplete. Writes go through reports.reviews.
 from __future__ import annotations
 
 import datetime
+from urllib.parse import urlencode
 
 from django import forms
 from django.contrib import admin, messages
@@ -23,8 +24,10 @@ from django.db.models import (
     QuerySet,
     Subquery,
 )
+from django.db.models.functions import Coalesce
 from django.forms.models import BaseInlineFormSet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.urls import path
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
@@ -37,10 +40,18 @@ from reports.github import admin as github_admin  # noqa: F401 (registers the Gi
 from reports.markdown import render_markdown
 from reports.models import Allowance, Period, Report, Review, Revision
 from reports.reminders import admin as reminders_admin  # noqa: F401 (registers the reminder admins)
+from reports.reviewing.queue import ANY, WAITING, workspace_path
+from reports.reviewing.workspace import workspace
 from reports.reviews import MAX_REVIEW_LENGTH, add_review, approve_reports
-from reports.status import effective_due_at_sql, latest_review_verdict_sql
+from reports.status import (
+    effective_due_at_sql,
+    latest_review_at_sql,
+    latest_review_verdict_sql,
+    revised_after_review_sql,
+)
 
 UNREVIEWED = "unreviewed"
+RESUBMITTED = "resubmitted"
 
 
 @admin.register(Period)
@@ -63,6 +74,24 @@ def _has_review() -> Exists:
     return Exists(Review.objects.filter(report=OuterRef("pk")))
 
 
+def _awaiting_review() -> ExpressionWrapper:
+    """Waiting for a mentor: never reviewed, or changed since the latest review
+    (reports.status.awaiting_review; drafts are never in the queue)."""
+    return ExpressionWrapper(
+        Q(status=Report.Status.SUBMITTED) & (~_has_review() | revised_after_review_sql()),
+        output_field=BooleanField(),
+    )
+
+
+def _waiting_since() -> Coalesce:
+    """Since when a report waits: its first revision after the latest review
+    (a resubmission), else its submission."""
+    resubmitted = Revision.objects.filter(
+        report=OuterRef("pk"), created_at__gt=latest_review_at_sql("report")
+    ).order_by("created_at", "id")
+    return Coalesce(Subquery(resubmitted.values("created_at")[:1]), F("submitted_at"))
+
+
 def _queue(reports: QuerySet[Report]) -> QuerySet[Report]:
     """The review queue's columns as annotations: one query for the whole page."""
     project = Membership.objects.filter(
@@ -73,6 +102,8 @@ def _queue(reports: QuerySet[Report]) -> QuerySet[Report]:
         .annotate(
             has_review=_has_review(),
             latest_verdict=latest_review_verdict_sql(),
+            revised_after_review=revised_after_review_sql(),
+            waiting_since=_waiting_since(),
             project_title=Subquery(project.values("project__title")[:1]),
             effective_due_at=effective_due_at_sql(),
         )
@@ -85,18 +116,59 @@ def _queue(reports: QuerySet[Report]) -> QuerySet[Report]:
 
 
 class ReviewStatusFilter(admin.SimpleListFilter):
+    """Without a choice the queue shows what waits for the user's review (the
+    home page's count, reports.status.awaiting_review); "All" shows everything."""
+
     title = _("review status")
     parameter_name = "review"
 
     def lookups(self, request, model_admin):
-        return [(UNREVIEWED, _("Waiting for review")), *Review.Verdict.choices]
+        return [
+            (WAITING, _("Waiting for review (new or resubmitted)")),
+            (UNREVIEWED, _("Never reviewed")),
+            (RESUBMITTED, _("Resubmitted, waiting for re-review")),
+            *Review.Verdict.choices,
+        ]
+
+    def value(self):
+        return super().value() or WAITING
+
+    def choices(self, changelist):
+        yield {
+            "selected": self.value() == ANY,
+            "query_string": changelist.get_query_string({self.parameter_name: ANY}),
+            "display": _("All"),
+        }
+        for lookup, title in self.lookup_choices:
+            yield {
+                "selected": self.value() == str(lookup),
+                "query_string": changelist.get_query_string({self.parameter_name: lookup}),
+                "display": title,
+            }
 
     def queryset(self, request, queryset):
-        if self.value() == UNREVIEWED:
+        value = self.value()
+        if value == WAITING:
+            return queryset.filter(_awaiting_review())
+        if value == UNREVIEWED:
             return queryset.filter(has_review=False)
-        if self.value() in Review.Verdict.values:
-            return queryset.filter(latest_verdict=self.value())
+        if value == RESUBMITTED:
+            return queryset.filter(has_review=True, revised_after_review=True)
+        if value in Review.Verdict.values:
+            return queryset.filter(latest_verdict=value, revised_after_review=False)
         return queryset
+
+
+class CohortFilter(admin.RelatedOnlyFieldListFilter):
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.title = _("cohort")
+
+
+class PeriodFilter(admin.RelatedOnlyFieldListFilter):
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.title = _("period")
 
 
 class LateFilter(admin.SimpleListFilter):
@@ -254,12 +326,12 @@ class ReportAdmin(NotFoundOutsideScopeMixin, admin.ModelAdmin):
         "review_status",
         "days_waiting",
     ]
-    # Unreviewed first, then the longest waiting. An expression rather than the
-    # has_review annotation's name, which the admin's checks would not find.
-    ordering = [_has_review().asc(), "submitted_at", "pk"]
+    # Waiting reports first, the longest waiting at the top. Expressions rather
+    # than the annotations' names, which the admin's checks would not find.
+    ordering = [_awaiting_review().desc(), _waiting_since().asc(), "pk"]
     list_filter = [
-        ("period__cohort", admin.RelatedOnlyFieldListFilter),
-        ("period", admin.RelatedOnlyFieldListFilter),
+        ("period__cohort", CohortFilter),
+        ("period", PeriodFilter),
         ProjectFilter,
         ReviewStatusFilter,
         LateFilter,
@@ -290,6 +362,51 @@ class ReportAdmin(NotFoundOutsideScopeMixin, admin.ModelAdmin):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Report]:
         return _queue(admin_reports(request.user))
+
+    def get_urls(self):
+        return [
+            path(
+                "<int:report_id>/review/",
+                self.admin_site.admin_view(self.workspace_view),
+                name="reports_report_workspace",
+            ),
+            *super().get_urls(),
+        ]
+
+    def workspace_view(self, request: HttpRequest, report_id: int) -> HttpResponse:
+        return workspace(self, request, report_id)
+
+    def get_list_display(self, request: HttpRequest):
+        # Each row opens the review workspace, which walks this same queue
+        # (the filters of this very list) with j/k and "Save and next".
+        filters = urlencode({"_changelist_filters": request.GET.urlencode()})
+
+        @admin.display(description=_("student"), ordering="student__github_login")
+        def review_link(report: Report) -> str:
+            return format_html(
+                '<a href="{}?{}" data-workspace-link>{}</a><br><span class="quiet">{}</span>',
+                workspace_path(report.pk),
+                filters,
+                str(report.student),
+                report.student.name,
+            )
+
+        return [review_link, *self.list_display[1:]]
+
+    def get_list_display_links(self, request: HttpRequest, list_display):
+        return None
+
+    def response_change(self, request: HttpRequest, obj: Report) -> HttpResponse:
+        if not getattr(request, "review_saved", False):
+            # Nothing of this page is editable but the new review: without one
+            # nothing was saved, and the page must not say otherwise.
+            self.message_user(
+                request,
+                _("Nothing saved: a review needs a verdict."),
+                messages.WARNING,
+            )
+            return HttpResponseRedirect(request.get_full_path())
+        return super().response_change(request, obj)
 
     # Nobody edits a report body here: bodies are written by their student
     # through reports.submissions (which keeps the revisions). "Change" on this
@@ -326,6 +443,7 @@ class ReportAdmin(NotFoundOutsideScopeMixin, admin.ModelAdmin):
         ]
         formset.changed_objects = []
         formset.deleted_objects = []
+        request.review_saved = bool(formset.new_objects)
 
     @admin.action(description=_("Approve selected (LGTM)"), permissions=["review"])
     def approve_selected(self, request: HttpRequest, queryset: QuerySet[Report]) -> None:
@@ -381,13 +499,20 @@ class ReportAdmin(NotFoundOutsideScopeMixin, admin.ModelAdmin):
     def review_status(self, report: Report) -> str:
         if not report.has_review:
             return _("Waiting for review")
+        if report.revised_after_review:
+            return format_html(
+                '<strong class="resubmitted">{}</strong><br><span class="quiet">{}</span>',
+                _("Resubmitted"),
+                Review.Verdict(report.latest_verdict).label,
+            )
         return Review.Verdict(report.latest_verdict).label
 
     @admin.display(description=_("days waiting"))
     def days_waiting(self, report: Report) -> int | str:
-        if report.has_review or report.submitted_at is None:
+        waiting = not report.has_review or report.revised_after_review
+        if not waiting or report.waiting_since is None:
             return "-"
-        return waiting_days(report.submitted_at, timezone.now())
+        return waiting_days(report.waiting_since, timezone.now())
 
     @admin.display(description=_("report"))
     def rendered(self, report: Report) -> str:

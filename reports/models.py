@@ -164,6 +164,32 @@ class Review(models.Model):
         return f"{self.get_verdict_display()} · {self.report}"
 
 
+class Reply(models.Model):
+    """A message in the conversation under a report: the student answering a
+    review, or a reviewer answering the student. Append-only, like reviews."""
+
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="replies")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="report_replies",
+        verbose_name=_("author"),
+    )
+    body = models.TextField(_("reply"))
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    class Meta:
+        ordering = ["report", "created_at", "id"]
+        verbose_name = _("reply")
+        verbose_name_plural = _("replies")
+        indexes = [models.Index(fields=["report", "created_at"])]
+        constraints = [models.CheckConstraint(condition=~Q(body=""), name="reply_has_body")]
+
+    def __str__(self) -> str:
+        return f"{self.author} · {self.report}"
+
+
 class Allowance(models.Model):
     """An excuse or a deadline extension granted to one student for one period."""
 
@@ -488,6 +514,8 @@ class Notification(models.Model):
         REVIEW_PENDING = "review_pending", _("Reviews pending (to mentor)")
         REVIEW_ESCALATION = "review_escalation", _("Reviews pending (to TAs)")
         REVIEW_POSTED = "review_posted", _("Review posted")
+        RESUBMITTED = "resubmitted", _("Report resubmitted (to mentors)")
+        REPLY_POSTED = "reply_posted", _("Reply posted")
 
     class Channel(models.TextChoices):
         EMAIL = "email", _("Email")
@@ -535,7 +563,9 @@ class Notification(models.Model):
     # A grouped reminder (to a mentor or the TAs) can follow up on an earlier
     # one for the same period when more students fall due later (an extension,
     # a late submission); the hash of the students it names keeps each such row
-    # unique. Empty for reminders to the students themselves.
+    # unique. For a message about one event of a report (a review, a reply, a
+    # revision: reports.reviewing.events) it names the event, e.g. "review:12",
+    # so each event is announced once. Empty otherwise.
     fingerprint = models.CharField(max_length=64, blank=True, default="", editable=False)
     status = models.CharField(
         _("status"), max_length=10, choices=Status.choices, default=Status.PENDING
@@ -561,7 +591,7 @@ class Notification(models.Model):
                 name="one_notification_per_period",
             ),
             models.UniqueConstraint(
-                fields=["recipient", "kind", "channel", "report"],
+                fields=["recipient", "kind", "channel", "report", "fingerprint"],
                 condition=Q(report__isnull=False),
                 name="one_notification_per_report",
             ),

@@ -13,6 +13,7 @@ from camp.models import Cohort, Membership, Mentorship, Role, User
 from reports.access import reviewable_reports
 from reports.models import Allowance, Period, Report
 from reports.periods import current_period
+from reports.reviewing.queue import queue_path
 from reports.status import (
     State,
     awaiting_review,
@@ -35,6 +36,8 @@ class CohortCard:
     my_report: Report | None = None
     # mentor and TA
     awaiting_review: int = 0
+    # The admin's queue filtered to exactly the reports counted above.
+    review_queue_url: str = ""
     not_submitted: list[User] = field(default_factory=list)
     expected: int = 0
 
@@ -61,6 +64,7 @@ def home_cards(user: User, now: datetime.datetime | None = None) -> list[CohortC
             period=period,
             due_local=period.due_at.astimezone(cohort.tzinfo) if period else None,
             awaiting_review=waiting_by_cohort.get(cohort_id, 0),
+            review_queue_url=queue_path(cohort_id),
         )
         if period and Role.STUDENT in roles:
             report = with_review_facts(Report.objects.filter(student=user, period=period)).first()

@@ -4,17 +4,22 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from camp.models import Role
-from reports.access import visible_reports
+from reports.access import can_review, may_converse, visible_reports
 from reports.markdown import render_markdown
 from reports.models import Period, Report
-from reports.pages.forms import PreviewForm, ReportForm
+from reports.pages.forms import PreviewForm, ReplyForm, ReportForm
 from reports.pages.my_reports import my_reports, report_standing
+from reports.parsing import without_review_placeholder
+from reports.reviewing.conversation import add_reply, thread
+from reports.reviewing.queue import workspace_path
 from reports.writing import (
     SubmitRefused,
     lint_report,
@@ -36,13 +41,21 @@ def report_page(request: HttpRequest, pk: int) -> HttpResponse:
     report = get_object_or_404(
         visible_reports(request.user).select_related("student", "period__cohort"), pk=pk
     )
+    return _report_page(request, report, ReplyForm())
+
+
+def _report_page(request: HttpRequest, report: Report, reply_form: ReplyForm) -> HttpResponse:
     is_own = report.student_id == request.user.pk
     return render(
         request,
         "reports/detail.html",
         {
             "report": report,
+            "body": without_review_placeholder(report.body),
             "standing": report_standing(report, viewer=request.user),
+            "thread": thread(report, request.user),
+            "reply_form": reply_form if may_converse(request.user, report) else None,
+            "workspace_url": workspace_path(report.pk) if can_review(request.user, report) else "",
             "revisions": report.revisions.select_related("author").order_by("-created_at", "-id"),
             "is_own": is_own,
             "can_edit": is_own
@@ -51,6 +64,27 @@ def report_page(request: HttpRequest, pk: int) -> HttpResponse:
             ).exists(),
         },
     )
+
+
+@login_required
+@require_POST
+def reply_page(request: HttpRequest, pk: int) -> HttpResponse:
+    """A reply in the conversation under the report (the student or a reviewer)."""
+    report = get_object_or_404(
+        visible_reports(request.user).select_related("student", "period__cohort"), pk=pk
+    )
+    if not may_converse(request.user, report):
+        raise PermissionDenied
+    form = ReplyForm(request.POST)
+    if not form.is_valid():
+        return _report_page(request, report, form)
+    try:
+        add_reply(report, request.user, form.cleaned_data["body"])
+    except ValidationError as error:
+        form.add_error("body", error)
+        return _report_page(request, report, form)
+    messages.success(request, _("Reply posted."))
+    return redirect(reverse("reports:detail", args=[report.pk]) + "#conversation")
 
 
 @login_required
@@ -66,7 +100,15 @@ def write_page(request: HttpRequest, cohort: str, number: int) -> HttpResponse:
         cohort__memberships__role=Role.STUDENT,
     )
     report = Report.objects.filter(student=request.user, period=period).first()
-    context = {"period": period, "cohort": period.cohort, "report": report}
+    context = {
+        "period": period,
+        "cohort": period.cohort,
+        "report": report,
+        # Saving a change sends a reviewed report back to its mentors; say so first.
+        "goes_back_to_review": report is not None
+        and report.is_submitted
+        and report.reviews.exists(),
+    }
     if request.method == "GET":
         body = report.body if report else prefilled_body(period.cohort, request.user)
         form = ReportForm(initial={"body": body})
