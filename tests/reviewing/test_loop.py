@@ -183,9 +183,11 @@ def test_github_comment_edit_loop(repo_camp, eager_tasks, django_capture_on_comm
     camp = repo_camp
     github = Client()
     # The summary issue of period 2 (2025-03-17 ~ 2025-03-30).
-    with time_machine.travel(datetime.datetime(2025, 3, 30, 10, 5, tzinfo=datetime.UTC)):
-        with django_capture_on_commit_callbacks(execute=True):
-            deliver(github, "issue_comment", comment_payload("created", "alice", FILLED))
+    with (
+        time_machine.travel(datetime.datetime(2025, 3, 30, 10, 5, tzinfo=datetime.UTC)),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        deliver(github, "issue_comment", comment_payload("created", "alice", FILLED))
     report = Report.objects.get(student=camp.alice)
     with time_machine.travel(datetime.datetime(2025, 3, 30, 10, 30, tzinfo=datetime.UTC)):
         review(signed_in(camp.mentor_a), report, "needs_changes", "Which PRs?")
