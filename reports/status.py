@@ -118,6 +118,7 @@ def with_review_facts(
             latest_verdict=latest_review_verdict_sql(),
             revised_after_review=revised_after_review_sql(),
         )
+
     def newest(report: str) -> QuerySet[Review]:
         return reviews.filter(report=OuterRef(report)).order_by(*NEWEST_REVIEW_FIRST)
 

@@ -327,7 +327,9 @@ def _cell(facts: _Facts, student_id: int, period: Period, now: datetime.datetime
         verdict=verdict,
         now=now,
         revised_after_review=report is not None
-        and revised_after_review(facts.latest_revision.get(report.id), reviews[-1][2] if reviews else None),
+        and revised_after_review(
+            facts.latest_revision.get(report.id), reviews[-1][2] if reviews else None
+        ),
     )
     cell = Cell(period=period, state=state)
     if report is not None and report.status == Report.Status.SUBMITTED:

@@ -66,7 +66,9 @@ def my_reports(student: User, now: datetime.datetime | None = None) -> list[Coho
         periods = list(cohort.periods.order_by("-number"))
         reports = {
             r.period_id: r
-            for r in with_review_facts(Report.objects.filter(student=student, period__cohort=cohort))
+            for r in with_review_facts(
+                Report.objects.filter(student=student, period__cohort=cohort)
+            )
         }
         allowances = {
             a.period_id: a for a in Allowance.objects.filter(student=student, period__cohort=cohort)

@@ -91,9 +91,7 @@ def _event_message(notification: Notification, values: dict) -> tuple[str, str, 
         review = event if isinstance(event, Review) else None
         values["verdict"] = review.get_verdict_display() if review else "-"
         values["reviewer"] = review.mentor.name if review and review.mentor else _("your mentor")
-        subject = (
-            _("Review of your report for period %(number)s: %(verdict)s") % values
-        )
+        subject = _("Review of your report for period %(number)s: %(verdict)s") % values
         intro = (
             _(
                 "%(reviewer)s reviewed your report for period %(number)s of %(cohort)s. "

@@ -212,10 +212,9 @@ def load_snapshot(
         (a.student_id, a.period_id): a for a in Allowance.objects.filter(period_id__in=period_ids)
     }
     existing: dict[tuple, list[tuple[str, tuple[str, ...]]]] = defaultdict(list)
-    for *key, status, about in (
-        Notification.objects.filter(cohort=cohort, period_id__in=period_ids)
-        .values_list("recipient_id", "kind", "channel", "period_id", "report_id", "status", "about")
-    ):
+    for *key, status, about in Notification.objects.filter(
+        cohort=cohort, period_id__in=period_ids
+    ).values_list("recipient_id", "kind", "channel", "period_id", "report_id", "status", "about"):
         existing[tuple(key)].append((status, tuple(about)))
     return Snapshot(
         cohort=cohort,

@@ -73,9 +73,9 @@ def thread(report: Report, viewer: User) -> list[Entry]:
     # A resubmission is the first revision after each review.
     review_times = sorted(review.created_at for review in reviews)
     revision_times = list(
-        Revision.objects.filter(report=report).order_by("created_at").values_list(
-            "created_at", flat=True
-        )
+        Revision.objects.filter(report=report)
+        .order_by("created_at")
+        .values_list("created_at", flat=True)
     )
     for index, reviewed_at in enumerate(review_times):
         until = review_times[index + 1] if index + 1 < len(review_times) else None

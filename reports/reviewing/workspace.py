@@ -134,6 +134,14 @@ def _neighbours(ids: list[int], current: int) -> tuple[int | None, int | None]:
     return None, next((pk for pk in ids if pk != current), None)
 
 
+def _after_saving(ids: list[int], current: int) -> int | None:
+    """The report "Save and next" opens: the next one in the queue, or, after
+    the last, the first one the mentor skipped on the way (None: all done)."""
+    index = ids.index(current) if current in ids else -1
+    rest = ids[index + 1 :] + ids[: max(index, 0)]
+    return next((pk for pk in rest if pk != current), None)
+
+
 def workspace(model_admin: admin.ModelAdmin, request: HttpRequest, report_id: int) -> HttpResponse:
     scope = model_admin.get_queryset(request)
     report = get_object_or_404(scope.select_related("student", "period__cohort"), pk=report_id)
@@ -192,8 +200,9 @@ def workspace(model_admin: admin.ModelAdmin, request: HttpRequest, report_id: in
                     )
                     if action == "save":
                         return HttpResponseRedirect(link(report.pk))
-                    if next_id is not None:
-                        return HttpResponseRedirect(link(next_id))
+                    following = _after_saving(ids, report.pk)
+                    if following is not None:
+                        return HttpResponseRedirect(link(following))
                     messages.info(request, _("That was the last report in this queue."))
                     return HttpResponseRedirect(queue_url)
         else:

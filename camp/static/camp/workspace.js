@@ -4,7 +4,10 @@
 (function () {
   "use strict";
   function typing(target) {
-    return target.closest("input, textarea, select, [contenteditable]");
+    // A radio button or checkbox in focus takes no letters: the keys still work.
+    return target.closest(
+      "textarea, select, [contenteditable], input:not([type=radio]):not([type=checkbox])"
+    );
   }
   document.addEventListener("keydown", function (event) {
     if (event.key === "Enter" && (event.ctrlKey || event.metaKey) && event.target.matches("[data-comment]")) {
