@@ -34,13 +34,14 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from camp.admin import NotFoundOutsideScopeMixin
-from camp.models import Membership, Project, Role, User
+from camp.models import Membership, Mentorship, Project, Role, User
 from reports.access import admin_reports, can_review, managed_cohorts, reviewable_reports
 from reports.github import admin as github_admin  # noqa: F401 (registers the GitHub admin)
 from reports.markdown import render_markdown
-from reports.models import Allowance, Period, Report, Review, Revision
+from reports.models import Allowance, AllowanceRequest, Period, Report, Review, Revision
 from reports.reminders import admin as reminders_admin  # noqa: F401 (registers the reminder admins)
 from reports.reviewing.queue import ANY, WAITING, workspace_path
+from reports.reviewing.requests import decidable_requests, decide
 from reports.reviewing.workspace import workspace
 from reports.reviews import MAX_REVIEW_LENGTH, add_review, approve_reports
 from reports.status import (
@@ -641,3 +642,113 @@ class AllowanceAdmin(NotFoundOutsideScopeMixin, admin.ModelAdmin):
     def save_model(self, request, obj, form, change) -> None:
         obj.granted_by = request.user
         super().save_model(request, obj, form, change)
+
+
+class DecisionForm(forms.ModelForm):
+    decision = forms.ChoiceField(
+        label=_("decision"),
+        choices=[("grant", _("Grant")), ("decline", _("Decline"))],
+        widget=forms.RadioSelect,
+    )
+
+    class Meta:
+        model = AllowanceRequest
+        fields = ["answer"]
+        widgets = {"answer": forms.Textarea(attrs={"rows": 3})}
+
+
+class RequestStatusFilter(admin.SimpleListFilter):
+    """Without a choice: the requests still waiting for a decision."""
+
+    title = _("status")
+    parameter_name = "status"
+
+    def lookups(self, request, model_admin):
+        return AllowanceRequest.Status.choices
+
+    def value(self):
+        return super().value() or AllowanceRequest.Status.PENDING
+
+    def choices(self, changelist):
+        yield {
+            "selected": self.value() == ANY,
+            "query_string": changelist.get_query_string({self.parameter_name: ANY}),
+            "display": _("All"),
+        }
+        for lookup, title in self.lookup_choices:
+            yield {
+                "selected": self.value() == str(lookup),
+                "query_string": changelist.get_query_string({self.parameter_name: lookup}),
+                "display": title,
+            }
+
+    def queryset(self, request, queryset):
+        if self.value() in AllowanceRequest.Status.values:
+            return queryset.filter(status=self.value())
+        return queryset
+
+
+@admin.register(AllowanceRequest)
+class AllowanceRequestAdmin(NotFoundOutsideScopeMixin, admin.ModelAdmin):
+    """Students' requests for an extension or an excuse, for their mentors and
+    the cohort's TAs: the oldest waiting first; granting writes the allowance
+    (reports.reviewing.requests.decide)."""
+
+    form = DecisionForm
+    list_display = ["student", "period", "kind", "extended_until", "status", "created_at"]
+    list_filter = [RequestStatusFilter, "kind", ("period__cohort", CohortFilter)]
+    list_select_related = ["student", "period__cohort"]
+    search_fields = ["student__github_login", "student__display_name"]
+    ordering = ["created_at", "id"]
+    facts = ["student", "period", "kind", "extended_until", "reason", "status", "created_at"]
+    decided = ["answer", "decided_by", "decided_at"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[AllowanceRequest]:
+        return decidable_requests(request.user).select_related("student", "period__cohort")
+
+    def _decides_any(self, request: HttpRequest) -> bool:
+        user = request.user
+        return (
+            user.is_active
+            and user.is_staff
+            and (
+                user.is_superuser
+                or managed_cohorts(user).exists()
+                or Mentorship.objects.filter(mentor=user).exists()
+            )
+        )
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return self._decides_any(request)
+
+    def has_view_permission(self, request: HttpRequest, obj=None) -> bool:
+        return self._decides_any(request)
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        if obj is not None and obj.status != AllowanceRequest.Status.PENDING:
+            return False
+        return self._decides_any(request)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def get_fields(self, request, obj=None):
+        if obj is not None and obj.status == AllowanceRequest.Status.PENDING:
+            return [*self.facts, "decision", "answer"]
+        return [*self.facts, *self.decided]
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is not None and obj.status == AllowanceRequest.Status.PENDING:
+            return self.facts
+        return [*self.facts, *self.decided]
+
+    def save_model(self, request, obj, form, change) -> None:
+        decide(
+            obj,
+            request.user,
+            grant=form.cleaned_data["decision"] == "grant",
+            answer=form.cleaned_data.get("answer", ""),
+        )

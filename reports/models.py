@@ -230,6 +230,68 @@ class Allowance(models.Model):
         return f"{self.get_kind_display()} · {self.student} · {self.period}"
 
 
+class AllowanceRequest(models.Model):
+    """A student asking for an extension or an excuse for one period; their
+    mentors or the cohort's TAs grant it (which creates the Allowance) or
+    decline it (reports.reviewing.requests)."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting for a decision")
+        GRANTED = "granted", _("Granted")
+        DECLINED = "declined", _("Declined")
+
+    student = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="allowance_requests",
+        verbose_name=_("student"),
+    )
+    period = models.ForeignKey(
+        Period,
+        on_delete=models.CASCADE,
+        related_name="allowance_requests",
+        verbose_name=_("period"),
+    )
+    kind = models.CharField(_("kind"), max_length=10, choices=Allowance.Kind.choices)
+    extended_until = models.DateTimeField(_("extended until"), null=True, blank=True)
+    reason = models.TextField(_("reason"))
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.PENDING
+    )
+    answer = models.TextField(_("answer"), blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="allowance_requests_decided",
+        verbose_name=_("decided by"),
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("asked at"), default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("extension or excuse request")
+        verbose_name_plural = _("extension and excuse requests")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["student", "period"],
+                condition=Q(status="pending"),
+                name="one_pending_request_per_period",
+            ),
+            models.CheckConstraint(
+                condition=Q(kind="excused", extended_until__isnull=True)
+                | Q(kind="extension", extended_until__isnull=False),
+                name="extension_request_has_a_time",
+            ),
+            models.CheckConstraint(condition=~Q(reason=""), name="request_has_reason"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} · {self.student} · {self.period}"
+
+
 # ---------------------------------------------------------------- GitHub
 
 
@@ -516,6 +578,7 @@ class Notification(models.Model):
         REVIEW_POSTED = "review_posted", _("Review posted")
         RESUBMITTED = "resubmitted", _("Report resubmitted (to mentors)")
         REPLY_POSTED = "reply_posted", _("Reply posted")
+        REQUEST_DECIDED = "request_decided", _("Extension or excuse request decided")
 
     class Channel(models.TextChoices):
         EMAIL = "email", _("Email")

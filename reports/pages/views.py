@@ -8,18 +8,20 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from camp.models import Role
 from reports.access import can_review, may_converse, visible_reports
 from reports.markdown import render_markdown
-from reports.models import Period, Report
-from reports.pages.forms import PreviewForm, ReplyForm, ReportForm
+from reports.models import AllowanceRequest, Period, Report
+from reports.pages.forms import AskForm, PreviewForm, ReplyForm, ReportForm
 from reports.pages.my_reports import my_reports, report_standing
 from reports.parsing import without_review_placeholder
 from reports.reviewing.conversation import add_reply, thread
 from reports.reviewing.queue import workspace_path
+from reports.reviewing.requests import ask, may_ask
 from reports.writing import (
     SubmitRefused,
     lint_report,
@@ -85,6 +87,53 @@ def reply_page(request: HttpRequest, pk: int) -> HttpResponse:
         return _report_page(request, report, form)
     messages.success(request, _("Reply posted."))
     return redirect(reverse("reports:detail", args=[report.pk]) + "#conversation")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def ask_page(request: HttpRequest, cohort: str, number: int) -> HttpResponse:
+    """Ask the mentors and TAs for an extension or an excuse for one period."""
+    period = get_object_or_404(
+        Period.objects.select_related("cohort"),
+        cohort__slug=cohort,
+        number=number,
+        cohort__memberships__user=request.user,
+        cohort__memberships__role=Role.STUDENT,
+    )
+    form = AskForm()
+    if request.method == "POST":
+        form = AskForm(request.POST)
+        if form.is_valid():
+            until = form.cleaned_data["extended_until"]
+            if until is not None:
+                # Typed in the cohort's time zone, whatever the server's.
+                until = until.replace(tzinfo=period.cohort.tzinfo)
+            try:
+                ask(
+                    request.user,
+                    period,
+                    kind=form.cleaned_data["kind"],
+                    reason=form.cleaned_data["reason"],
+                    extended_until=until,
+                )
+            except ValidationError as error:
+                form.add_error(None, error)
+            else:
+                messages.success(request, _("Request sent to your mentors and TAs."))
+                return redirect("reports:ask", cohort=cohort, number=number)
+    return render(
+        request,
+        "reports/ask.html",
+        {
+            "period": period,
+            "cohort": period.cohort,
+            "form": form,
+            "may_ask": may_ask(request.user, period, timezone.now()),
+            "requests": AllowanceRequest.objects.filter(student=request.user, period=period)
+            .select_related("decided_by")
+            .order_by("-created_at"),
+        },
+    )
 
 
 @login_required

@@ -16,14 +16,14 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from camp.models import User
-from reports.models import Notification, Period, Reply, Review
+from reports.models import AllowanceRequest, Notification, Period, Reply, Review
 from reports.reminders.policy import policy_for
 from reports.reviewing.queue import queue_path, workspace_path
 
 Kind = Notification.Kind
 # Kinds sent to the students themselves; the others go to mentors and TAs and
 # name the students they are about.
-STUDENT_KINDS = (Kind.DUE_SOON, Kind.OVERDUE, Kind.REVIEW_POSTED)
+STUDENT_KINDS = (Kind.DUE_SOON, Kind.OVERDUE, Kind.REVIEW_POSTED, Kind.REQUEST_DECIDED)
 # Kinds about one event of one report (reports.reviewing.events): they carry
 # the review's or reply's text and name no list of students.
 EVENT_KINDS = (Kind.REVIEW_POSTED, Kind.RESUBMITTED, Kind.REPLY_POSTED)
@@ -53,6 +53,8 @@ def link_for(notification: Notification) -> tuple[str, str]:
     kind = notification.kind
     report = notification.report
     to_student = report is not None and notification.recipient_id == report.student_id
+    if kind == Kind.REQUEST_DECIDED:
+        return absolute_url(reverse("reports:mine")), _("Open your reports")
     if kind in (Kind.REVIEW_POSTED, Kind.REPLY_POSTED) and to_student:
         return absolute_url(reverse("reports:detail", args=[report.pk])), _("Open your report")
     if kind in (Kind.RESUBMITTED, Kind.REPLY_POSTED):
@@ -80,6 +82,37 @@ def event_of(notification: Notification) -> Review | Reply | None:
     if event == "reply":
         return Reply.objects.filter(pk=int(pk)).select_related("author").first()
     return None
+
+
+def _decision_message(
+    notification: Notification, values: dict, tz: datetime.tzinfo
+) -> tuple[str, str, str]:
+    """Subject, intro and the decider's words for a decided request."""
+    _event, _sep, pk = notification.fingerprint.partition(":")
+    request = (
+        AllowanceRequest.objects.filter(pk=int(pk)).select_related("decided_by").first()
+        if pk.isdigit()
+        else None
+    )
+    granted = request is not None and request.status == AllowanceRequest.Status.GRANTED
+    values["what"] = request.get_kind_display() if request else "-"
+    values["who"] = request.decided_by.name if request and request.decided_by else "-"
+    if granted:
+        subject = _("Your request for period %(number)s was granted") % values
+        intro = (
+            _("%(who)s granted your request (%(what)s) for period %(number)s of %(cohort)s.")
+            % values
+        )
+        if request.extended_until:
+            values["until"] = local_time(request.extended_until, tz)
+            intro += " " + _("Your report is now due %(until)s.") % values
+    else:
+        subject = _("Your request for period %(number)s was declined") % values
+        intro = (
+            _("%(who)s declined your request (%(what)s) for period %(number)s of %(cohort)s.")
+            % values
+        )
+    return subject, intro, request.answer if request else ""
 
 
 def _event_message(notification: Notification, values: dict) -> tuple[str, str, str]:
@@ -146,6 +179,8 @@ def email_message(
     detail = ""
     if kind in EVENT_KINDS:
         subject, intro, detail = _event_message(notification, values)
+    elif kind == Kind.REQUEST_DECIDED:
+        subject, intro, detail = _decision_message(notification, values, tz)
     elif kind == Kind.DUE_SOON:
         subject = _("Your report for period %(number)s is due %(due)s") % values
         intro = (
