@@ -134,7 +134,9 @@ def main() -> None:
             client = Client()
             client.force_login(user)
             for label, params in [
-                ("default order", {}),
+                ("default: waiting", {}),
+                ("all", {"review": "all"}),
+                ("resubmitted", {"review": "resubmitted"}),
                 ("unreviewed", {"review": "unreviewed"}),
                 ("late", {"late": "yes"}),
                 ("search", {"q": "学员1"}),

@@ -342,6 +342,12 @@ REST_FRAMEWORK = {
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Camp Reports API",
+    # Two choice sets are both called "state": where a report stands, and what a
+    # referenced issue or pull request is on GitHub.
+    "ENUM_NAME_OVERRIDES": {
+        "ReportStateEnum": "reports.status.State",
+        "ReferenceStateEnum": "reports.models.ReferenceCheck.State",
+    },
     "DESCRIPTION": (
         "Cohorts, periods, reports and reviews of Camp Reports, with the same permissions "
         "as the web pages. Authenticate with a session or with a personal API token "

@@ -131,3 +131,13 @@ def overview_students(user: AnyUser, cohort: Cohort) -> QuerySet[User] | None:
     if cohort.memberships.filter(user=user, role=Role.MENTOR).exists():
         return students.filter(mentored_by__mentor=user, mentored_by__cohort=cohort)
     return None
+
+
+def may_converse(user: AnyUser, report: Report) -> bool:
+    """Who takes part in the conversation under a report: its student and those
+    who may review it, the people who read its reviews (visible_reviews)."""
+    if not user.is_authenticated or not user.is_active:
+        return False
+    if report.status != Report.Status.SUBMITTED:
+        return False
+    return report.student_id == user.pk or can_review(user, report)

@@ -9,6 +9,7 @@ or autocomplete. Writes go through reports.reviews.
 from __future__ import annotations
 
 import datetime
+from urllib.parse import urlencode
 
 from django import forms
 from django.contrib import admin, messages
@@ -23,24 +24,43 @@ from django.db.models import (
     QuerySet,
     Subquery,
 )
+from django.db.models.functions import Coalesce
 from django.forms.models import BaseInlineFormSet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.urls import path
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from camp.admin import NotFoundOutsideScopeMixin
-from camp.models import Membership, Project, Role, User
+from camp.models import Membership, Mentorship, Project, Role, User
 from reports.access import admin_reports, can_review, managed_cohorts, reviewable_reports
 from reports.github import admin as github_admin  # noqa: F401 (registers the GitHub admin)
 from reports.markdown import render_markdown
-from reports.models import Allowance, GitHubEvidence, Period, Report, Review, Revision
+from reports.models import (
+    Allowance,
+    AllowanceRequest,
+    GitHubEvidence,
+    Period,
+    Report,
+    Review,
+    Revision,
+)
 from reports.reminders import admin as reminders_admin  # noqa: F401 (registers the reminder admins)
+from reports.reviewing.queue import ANY, WAITING, workspace_path
+from reports.reviewing.requests import decidable_requests, decide
+from reports.reviewing.workspace import workspace
 from reports.reviews import MAX_REVIEW_LENGTH, add_review, approve_reports
-from reports.status import effective_due_at_sql, latest_review_verdict_sql
+from reports.status import (
+    effective_due_at_sql,
+    latest_review_at_sql,
+    latest_review_verdict_sql,
+    revised_after_review_sql,
+)
 
 UNREVIEWED = "unreviewed"
+RESUBMITTED = "resubmitted"
 
 
 @admin.register(Period)
@@ -72,6 +92,24 @@ def _has_review() -> Exists:
     return Exists(Review.objects.filter(report=OuterRef("pk")))
 
 
+def _awaiting_review() -> ExpressionWrapper:
+    """Waiting for a mentor: never reviewed, or changed since the latest review
+    (reports.status.awaiting_review; drafts are never in the queue)."""
+    return ExpressionWrapper(
+        Q(status=Report.Status.SUBMITTED) & (~_has_review() | revised_after_review_sql()),
+        output_field=BooleanField(),
+    )
+
+
+def _waiting_since() -> Coalesce:
+    """Since when a report waits: its first revision after the latest review
+    (a resubmission), else its submission."""
+    resubmitted = Revision.objects.filter(
+        report=OuterRef("pk"), created_at__gt=latest_review_at_sql("report")
+    ).order_by("created_at", "id")
+    return Coalesce(Subquery(resubmitted.values("created_at")[:1]), F("submitted_at"))
+
+
 def _queue(reports: QuerySet[Report]) -> QuerySet[Report]:
     """The review queue's columns as annotations: one query for the whole page."""
     project = Membership.objects.filter(
@@ -83,6 +121,8 @@ def _queue(reports: QuerySet[Report]) -> QuerySet[Report]:
         .annotate(
             has_review=_has_review(),
             latest_verdict=latest_review_verdict_sql(),
+            revised_after_review=revised_after_review_sql(),
+            waiting_since=_waiting_since(),
             project_title=Subquery(project.values("project__title")[:1]),
             effective_due_at=effective_due_at_sql(),
             merged_prs=Subquery(evidence.values("prs_merged_count")[:1]),
@@ -96,18 +136,59 @@ def _queue(reports: QuerySet[Report]) -> QuerySet[Report]:
 
 
 class ReviewStatusFilter(admin.SimpleListFilter):
+    """Without a choice the queue shows what waits for the user's review (the
+    home page's count, reports.status.awaiting_review); "All" shows everything."""
+
     title = _("review status")
     parameter_name = "review"
 
     def lookups(self, request, model_admin):
-        return [(UNREVIEWED, _("Waiting for review")), *Review.Verdict.choices]
+        return [
+            (WAITING, _("Waiting for review (new or resubmitted)")),
+            (UNREVIEWED, _("Never reviewed")),
+            (RESUBMITTED, _("Resubmitted, waiting for re-review")),
+            *Review.Verdict.choices,
+        ]
+
+    def value(self):
+        return super().value() or WAITING
+
+    def choices(self, changelist):
+        yield {
+            "selected": self.value() == ANY,
+            "query_string": changelist.get_query_string({self.parameter_name: ANY}),
+            "display": _("All"),
+        }
+        for lookup, title in self.lookup_choices:
+            yield {
+                "selected": self.value() == str(lookup),
+                "query_string": changelist.get_query_string({self.parameter_name: lookup}),
+                "display": title,
+            }
 
     def queryset(self, request, queryset):
-        if self.value() == UNREVIEWED:
+        value = self.value()
+        if value == WAITING:
+            return queryset.filter(_awaiting_review())
+        if value == UNREVIEWED:
             return queryset.filter(has_review=False)
-        if self.value() in Review.Verdict.values:
-            return queryset.filter(latest_verdict=self.value())
+        if value == RESUBMITTED:
+            return queryset.filter(has_review=True, revised_after_review=True)
+        if value in Review.Verdict.values:
+            return queryset.filter(latest_verdict=value, revised_after_review=False)
         return queryset
+
+
+class CohortFilter(admin.RelatedOnlyFieldListFilter):
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.title = _("cohort")
+
+
+class PeriodFilter(admin.RelatedOnlyFieldListFilter):
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.title = _("period")
 
 
 class LateFilter(admin.SimpleListFilter):
@@ -270,12 +351,12 @@ class ReportAdmin(NotFoundOutsideScopeMixin, admin.ModelAdmin):
         "days_waiting",
         "merged_prs_this_period",
     ]
-    # Unreviewed first, then the longest waiting. An expression rather than the
-    # has_review annotation's name, which the admin's checks would not find.
-    ordering = [_has_review().asc(), "submitted_at", "pk"]
+    # Waiting reports first, the longest waiting at the top. Expressions rather
+    # than the annotations' names, which the admin's checks would not find.
+    ordering = [_awaiting_review().desc(), _waiting_since().asc(), "pk"]
     list_filter = [
-        ("period__cohort", admin.RelatedOnlyFieldListFilter),
-        ("period", admin.RelatedOnlyFieldListFilter),
+        ("period__cohort", CohortFilter),
+        ("period", PeriodFilter),
         ProjectFilter,
         ReviewStatusFilter,
         LateFilter,
@@ -307,6 +388,51 @@ class ReportAdmin(NotFoundOutsideScopeMixin, admin.ModelAdmin):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Report]:
         return _queue(admin_reports(request.user))
+
+    def get_urls(self):
+        return [
+            path(
+                "<int:report_id>/review/",
+                self.admin_site.admin_view(self.workspace_view),
+                name="reports_report_workspace",
+            ),
+            *super().get_urls(),
+        ]
+
+    def workspace_view(self, request: HttpRequest, report_id: int) -> HttpResponse:
+        return workspace(self, request, report_id)
+
+    def get_list_display(self, request: HttpRequest):
+        # Each row opens the review workspace, which walks this same queue
+        # (the filters of this very list) with j/k and "Save and next".
+        filters = urlencode({"_changelist_filters": request.GET.urlencode()})
+
+        @admin.display(description=_("student"), ordering="student__github_login")
+        def review_link(report: Report) -> str:
+            return format_html(
+                '<a href="{}?{}" data-workspace-link>{}</a><br><span class="quiet">{}</span>',
+                workspace_path(report.pk),
+                filters,
+                str(report.student),
+                report.student.name,
+            )
+
+        return [review_link, *self.list_display[1:]]
+
+    def get_list_display_links(self, request: HttpRequest, list_display):
+        return None
+
+    def response_change(self, request: HttpRequest, obj: Report) -> HttpResponse:
+        if not getattr(request, "review_saved", False):
+            # Nothing of this page is editable but the new review: without one
+            # nothing was saved, and the page must not say otherwise.
+            self.message_user(
+                request,
+                _("Nothing saved: a review needs a verdict."),
+                messages.WARNING,
+            )
+            return HttpResponseRedirect(request.get_full_path())
+        return super().response_change(request, obj)
 
     # Nobody edits a report body here: bodies are written by their student
     # through reports.submissions (which keeps the revisions). "Change" on this
@@ -353,6 +479,7 @@ class ReportAdmin(NotFoundOutsideScopeMixin, admin.ModelAdmin):
         ]
         formset.changed_objects = []
         formset.deleted_objects = []
+        request.review_saved = bool(formset.new_objects)
 
     @admin.display(description=_("problems"))
     def problems_found(self, report: Report) -> str:
@@ -421,13 +548,20 @@ class ReportAdmin(NotFoundOutsideScopeMixin, admin.ModelAdmin):
     def review_status(self, report: Report) -> str:
         if not report.has_review:
             return _("Waiting for review")
+        if report.revised_after_review:
+            return format_html(
+                '<strong class="resubmitted">{}</strong><br><span class="quiet">{}</span>',
+                _("Resubmitted"),
+                Review.Verdict(report.latest_verdict).label,
+            )
         return Review.Verdict(report.latest_verdict).label
 
     @admin.display(description=_("days waiting"))
     def days_waiting(self, report: Report) -> int | str:
-        if report.has_review or report.submitted_at is None:
+        waiting = not report.has_review or report.revised_after_review
+        if not waiting or report.waiting_since is None:
             return "-"
-        return waiting_days(report.submitted_at, timezone.now())
+        return waiting_days(report.waiting_since, timezone.now())
 
     @admin.display(description=_("report"))
     def rendered(self, report: Report) -> str:
@@ -556,3 +690,113 @@ class AllowanceAdmin(NotFoundOutsideScopeMixin, admin.ModelAdmin):
     def save_model(self, request, obj, form, change) -> None:
         obj.granted_by = request.user
         super().save_model(request, obj, form, change)
+
+
+class DecisionForm(forms.ModelForm):
+    decision = forms.ChoiceField(
+        label=_("decision"),
+        choices=[("grant", _("Grant")), ("decline", _("Decline"))],
+        widget=forms.RadioSelect,
+    )
+
+    class Meta:
+        model = AllowanceRequest
+        fields = ["answer"]
+        widgets = {"answer": forms.Textarea(attrs={"rows": 3})}
+
+
+class RequestStatusFilter(admin.SimpleListFilter):
+    """Without a choice: the requests still waiting for a decision."""
+
+    title = _("status")
+    parameter_name = "status"
+
+    def lookups(self, request, model_admin):
+        return AllowanceRequest.Status.choices
+
+    def value(self):
+        return super().value() or AllowanceRequest.Status.PENDING
+
+    def choices(self, changelist):
+        yield {
+            "selected": self.value() == ANY,
+            "query_string": changelist.get_query_string({self.parameter_name: ANY}),
+            "display": _("All"),
+        }
+        for lookup, title in self.lookup_choices:
+            yield {
+                "selected": self.value() == str(lookup),
+                "query_string": changelist.get_query_string({self.parameter_name: lookup}),
+                "display": title,
+            }
+
+    def queryset(self, request, queryset):
+        if self.value() in AllowanceRequest.Status.values:
+            return queryset.filter(status=self.value())
+        return queryset
+
+
+@admin.register(AllowanceRequest)
+class AllowanceRequestAdmin(NotFoundOutsideScopeMixin, admin.ModelAdmin):
+    """Students' requests for an extension or an excuse, for their mentors and
+    the cohort's TAs: the oldest waiting first; granting writes the allowance
+    (reports.reviewing.requests.decide)."""
+
+    form = DecisionForm
+    list_display = ["student", "period", "kind", "extended_until", "status", "created_at"]
+    list_filter = [RequestStatusFilter, "kind", ("period__cohort", CohortFilter)]
+    list_select_related = ["student", "period__cohort"]
+    search_fields = ["student__github_login", "student__display_name"]
+    ordering = ["created_at", "id"]
+    facts = ["student", "period", "kind", "extended_until", "reason", "status", "created_at"]
+    decided = ["answer", "decided_by", "decided_at"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[AllowanceRequest]:
+        return decidable_requests(request.user).select_related("student", "period__cohort")
+
+    def _decides_any(self, request: HttpRequest) -> bool:
+        user = request.user
+        return (
+            user.is_active
+            and user.is_staff
+            and (
+                user.is_superuser
+                or managed_cohorts(user).exists()
+                or Mentorship.objects.filter(mentor=user).exists()
+            )
+        )
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return self._decides_any(request)
+
+    def has_view_permission(self, request: HttpRequest, obj=None) -> bool:
+        return self._decides_any(request)
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        if obj is not None and obj.status != AllowanceRequest.Status.PENDING:
+            return False
+        return self._decides_any(request)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def get_fields(self, request, obj=None):
+        if obj is not None and obj.status == AllowanceRequest.Status.PENDING:
+            return [*self.facts, "decision", "answer"]
+        return [*self.facts, *self.decided]
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is not None and obj.status == AllowanceRequest.Status.PENDING:
+            return self.facts
+        return [*self.facts, *self.decided]
+
+    def save_model(self, request, obj, form, change) -> None:
+        decide(
+            obj,
+            request.user,
+            grant=form.cleaned_data["decision"] == "grant",
+            answer=form.cleaned_data.get("answer", ""),
+        )

@@ -64,7 +64,7 @@ def demo_body(name: str, project: str, rng: random.Random) -> str:
         f"### 姓名\n\n{name}\n\n### 实习项目\n\n{project}\n\n### 本周工作\n\n"
         f"1. **{done[0].format(topic=project[:4])}**\n\n    * {done[1].format(topic=project[:4])}\n\n"
         f"### 下周工作\n\n1. {rng.choice(NEXT_PLAN)}\n\n"
-        f"### 导师点评\n\n请联系导师填写\n\n### 问题疑惑与解答\n\n* {rng.choice(QUESTIONS)}\n"
+        f"### 问题疑惑与解答\n\n* {rng.choice(QUESTIONS)}\n"
     )
 
 

@@ -194,6 +194,32 @@ class Review(models.Model):
         return f"{self.get_verdict_display()} · {self.report}"
 
 
+class Reply(models.Model):
+    """A message in the conversation under a report: the student answering a
+    review, or a reviewer answering the student. Append-only, like reviews."""
+
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="replies")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="report_replies",
+        verbose_name=_("author"),
+    )
+    body = models.TextField(_("reply"))
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    class Meta:
+        ordering = ["report", "created_at", "id"]
+        verbose_name = _("reply")
+        verbose_name_plural = _("replies")
+        indexes = [models.Index(fields=["report", "created_at"])]
+        constraints = [models.CheckConstraint(condition=~Q(body=""), name="reply_has_body")]
+
+    def __str__(self) -> str:
+        return f"{self.author} · {self.report}"
+
+
 class Allowance(models.Model):
     """An excuse or a deadline extension granted to one student for one period."""
 
@@ -234,6 +260,68 @@ class Allowance(models.Model):
                 name="extension_has_new_due_time",
             ),
             models.CheckConstraint(condition=~Q(reason=""), name="allowance_has_reason"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} · {self.student} · {self.period}"
+
+
+class AllowanceRequest(models.Model):
+    """A student asking for an extension or an excuse for one period; their
+    mentors or the cohort's TAs grant it (which creates the Allowance) or
+    decline it (reports.reviewing.requests)."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting for a decision")
+        GRANTED = "granted", _("Granted")
+        DECLINED = "declined", _("Declined")
+
+    student = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="allowance_requests",
+        verbose_name=_("student"),
+    )
+    period = models.ForeignKey(
+        Period,
+        on_delete=models.CASCADE,
+        related_name="allowance_requests",
+        verbose_name=_("period"),
+    )
+    kind = models.CharField(_("kind"), max_length=10, choices=Allowance.Kind.choices)
+    extended_until = models.DateTimeField(_("extended until"), null=True, blank=True)
+    reason = models.TextField(_("reason"))
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.PENDING
+    )
+    answer = models.TextField(_("answer"), blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="allowance_requests_decided",
+        verbose_name=_("decided by"),
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("asked at"), default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("extension or excuse request")
+        verbose_name_plural = _("extension and excuse requests")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["student", "period"],
+                condition=Q(status="pending"),
+                name="one_pending_request_per_period",
+            ),
+            models.CheckConstraint(
+                condition=Q(kind="excused", extended_until__isnull=True)
+                | Q(kind="extension", extended_until__isnull=False),
+                name="extension_request_has_a_time",
+            ),
+            models.CheckConstraint(condition=~Q(reason=""), name="request_has_reason"),
         ]
 
     def __str__(self) -> str:
@@ -654,6 +742,9 @@ class Notification(models.Model):
         REVIEW_PENDING = "review_pending", _("Reviews pending (to mentor)")
         REVIEW_ESCALATION = "review_escalation", _("Reviews pending (to TAs)")
         REVIEW_POSTED = "review_posted", _("Review posted")
+        RESUBMITTED = "resubmitted", _("Report resubmitted (to mentors)")
+        REPLY_POSTED = "reply_posted", _("Reply posted")
+        REQUEST_DECIDED = "request_decided", _("Extension or excuse request decided")
 
     class Channel(models.TextChoices):
         EMAIL = "email", _("Email")
@@ -701,7 +792,9 @@ class Notification(models.Model):
     # A grouped reminder (to a mentor or the TAs) can follow up on an earlier
     # one for the same period when more students fall due later (an extension,
     # a late submission); the hash of the students it names keeps each such row
-    # unique. Empty for reminders to the students themselves.
+    # unique. For a message about one event of a report (a review, a reply, a
+    # revision: reports.reviewing.events) it names the event, e.g. "review:12",
+    # so each event is announced once. Empty otherwise.
     fingerprint = models.CharField(max_length=64, blank=True, default="", editable=False)
     status = models.CharField(
         _("status"), max_length=10, choices=Status.choices, default=Status.PENDING
@@ -727,7 +820,7 @@ class Notification(models.Model):
                 name="one_notification_per_period",
             ),
             models.UniqueConstraint(
-                fields=["recipient", "kind", "channel", "report"],
+                fields=["recipient", "kind", "channel", "report", "fingerprint"],
                 condition=Q(report__isnull=False),
                 name="one_notification_per_report",
             ),

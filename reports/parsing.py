@@ -206,6 +206,31 @@ def mentor_review(body: str) -> str | None:
     return text
 
 
+def without_review_placeholder(body: str) -> str:
+    """The body without a mentor-review section that only holds the template's
+    placeholder: reviews have their own place under the report. A section a
+    mentor filled in (an imported review) stays."""
+    section = find_section(body, *MENTOR_REVIEW_TITLES)
+    if section is None or mentor_review(body) is not None:
+        return body
+    lines = normalize_text(body).split("\n")
+    start = next(
+        i
+        for i, line in enumerate(lines)
+        if (match := HEADING_RE.match(line))
+        and any(title in match["title"] for title in MENTOR_REVIEW_TITLES)
+    )
+    end = next(
+        (
+            i
+            for i in range(start + 1, len(lines))
+            if (match := HEADING_RE.match(lines[i])) and len(match["hashes"]) <= section.level
+        ),
+        len(lines),
+    )
+    return "\n".join(lines[:start] + lines[end:])
+
+
 def _says_something(char: str) -> bool:
     """Letters and digits, and symbols such as a check mark (a mentor's whole
     verdict, sometimes), but not punctuation or Markdown's ASCII markup."""

@@ -7,10 +7,10 @@ allowed to review the report (reports.access) may add one. Reviews are an
 append-only record: a mentor who changes their mind posts another review, and
 the latest verdict counts (reports.status.latest_review_verdict).
 
-The student is told about a new review by the reminder pass
-(reports.reminders.planning), which plans a "review posted" notification for
-each Review row from its created_at; nothing here sends anything, so a review
-is notified exactly once, by that loop.
+The student is told about each new review by the worker, once the review's
+transaction commits (reports.reviewing.events.review_posted): the same
+Notification row and claim-then-send as the reminders, keyed on the review, so
+it is announced exactly once.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 from camp.models import Cohort, User, mark_cohorts_changed
 from reports.access import can_review, reviewable_reports
 from reports.models import Report, Review, Source
+from reports.reviewing import events
 from reports.status import latest_review_verdict_sql
 
 MAX_REVIEW_LENGTH = 20_000
@@ -48,14 +49,17 @@ def add_review(
         raise PermissionDenied(_("Nobody reviews their own report."))
     if not can_review(reviewer, report):
         raise PermissionDenied(_("You may not review this report."))
-    return Review.objects.create(
-        report=report,
-        mentor=reviewer,
-        body=body.strip(),
-        verdict=verdict,
-        source=source,
-        created_at=timezone.now(),
-    )
+    with transaction.atomic():
+        review = Review.objects.create(
+            report=report,
+            mentor=reviewer,
+            body=body.strip(),
+            verdict=verdict,
+            source=source,
+            created_at=timezone.now(),
+        )
+        events.review_posted(review)
+    return review
 
 
 def approve_reports(
@@ -99,6 +103,10 @@ def approve_reports(
         Review.objects.bulk_create(added)
         if added:
             mark_cohorts_changed(Cohort.objects.filter(periods__reports__in=locked_ids))
+        for review in Review.objects.filter(pk__in=[r.pk for r in added]).select_related(
+            "report__period__cohort", "report__student"
+        ):
+            events.review_posted(review)
     reviewed_ids = {review.report_id for review in added}
     skipped = [report for report in reports if report.pk not in reviewed_ids]
     return added, skipped

@@ -7,11 +7,11 @@ import datetime
 from collections.abc import Iterable
 
 from django.db import models
-from django.db.models import F, OuterRef, Subquery
+from django.db.models import Exists, F, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
-from reports.models import Allowance, Period, Report, Review
+from reports.models import Allowance, Period, Report, Review, Revision
 
 
 class State(models.TextChoices):
@@ -22,11 +22,18 @@ class State(models.TextChoices):
     ON_TIME = "on_time", _("Submitted on time")
     LATE = "late", _("Submitted late")
     NEEDS_CHANGES = "needs_changes", _("Needs changes")
+    RESUBMITTED = "resubmitted", _("Resubmitted, waiting for re-review")
     REVIEWED = "reviewed", _("Reviewed")
     EXCUSED = "excused", _("Excused")
 
 
-SUBMITTED_STATES = frozenset({State.ON_TIME, State.LATE, State.NEEDS_CHANGES, State.REVIEWED})
+SUBMITTED_STATES = frozenset(
+    {State.ON_TIME, State.LATE, State.NEEDS_CHANGES, State.RESUBMITTED, State.REVIEWED}
+)
+
+# Submitted reports a mentor still has to look at: never reviewed, or changed
+# since their latest review.
+AWAITING_REVIEW_STATES = frozenset({State.ON_TIME, State.LATE, State.RESUBMITTED})
 
 
 # Each rule below is written once in Python, with its twin in SQL beside it for
@@ -71,6 +78,69 @@ def latest_review_verdict_sql(report: str = "pk") -> Subquery:
     return Subquery(reviews.values("verdict")[:1])
 
 
+def latest_review_at_sql(report: str = "pk") -> Subquery:
+    """When the newest review of the report was written (NULL: not reviewed)."""
+    reviews = Review.objects.filter(report=OuterRef(report)).order_by(*NEWEST_REVIEW_FIRST)
+    return Subquery(reviews.values("created_at")[:1])
+
+
+def revised_after_review(
+    latest_revision_at: datetime.datetime | None, latest_review_at: datetime.datetime | None
+) -> bool:
+    """Whether the report has a revision newer than its latest review, whatever
+    door the revision came through (web, API, GitHub comment edit, PR file)."""
+    return (
+        latest_revision_at is not None
+        and latest_review_at is not None
+        and latest_revision_at > latest_review_at
+    )
+
+
+def revised_after_review_sql(report: str = "pk") -> Exists:
+    """revised_after_review for a queryset whose `report` field names the report."""
+    # Inside the revisions' subquery, "report" is the revision's own report.
+    return Exists(
+        Revision.objects.filter(
+            report=OuterRef(report), created_at__gt=latest_review_at_sql("report")
+        )
+    )
+
+
+def with_review_facts(
+    reports: QuerySet[Report], reviews: QuerySet[Review] | None = None
+) -> QuerySet[Report]:
+    """Reports annotated with what report_state needs beyond the row itself:
+    `latest_verdict` and `revised_after_review`, judged from `reviews` (all of
+    them unless given: a viewer who may not read a report's reviews learns no
+    verdict from its state)."""
+    if reviews is None:
+        return reports.annotate(
+            latest_verdict=latest_review_verdict_sql(),
+            revised_after_review=revised_after_review_sql(),
+        )
+
+    def newest(report: str) -> QuerySet[Review]:
+        return reviews.filter(report=OuterRef(report)).order_by(*NEWEST_REVIEW_FIRST)
+
+    return reports.annotate(
+        latest_verdict=Subquery(newest("pk").values("verdict")[:1]),
+        revised_after_review=Exists(
+            Revision.objects.filter(
+                report=OuterRef("pk"),
+                created_at__gt=Subquery(newest("report").values("created_at")[:1]),
+            )
+        ),
+    )
+
+
+def awaiting_review(reports: QuerySet[Report]) -> QuerySet[Report]:
+    """The submitted reports among `reports` that wait for a mentor: never
+    reviewed, or revised since their latest review (AWAITING_REVIEW_STATES)."""
+    return reports.filter(status=Report.Status.SUBMITTED).filter(
+        ~Exists(Review.objects.filter(report=OuterRef("pk"))) | revised_after_review_sql()
+    )
+
+
 def report_state(
     *,
     period: Period,
@@ -79,6 +149,7 @@ def report_state(
     verdict: str | None,
     now: datetime.datetime,
     show_drafts: bool = False,
+    revised_after_review: bool = False,
 ) -> State:
     """The state of a student's report for a period at `now`.
 
@@ -87,10 +158,14 @@ def report_state(
     importer (a review found in the file, its mentor unknown) can write one, and a
     TA stepping in for an absent mentor is exactly what should clear the queue.
     Drafts count as nothing submitted, except on the student's own pages
-    (show_drafts).
+    (show_drafts). A reviewed report changed since its latest review
+    (`revised_after_review`) is resubmitted, whatever the verdict was: it goes
+    back to its mentors.
     """
     submitted = report is not None and report.status == Report.Status.SUBMITTED
     if submitted:
+        if verdict is not None and revised_after_review:
+            return State.RESUBMITTED
         if verdict == Review.Verdict.NEEDS_CHANGES:
             return State.NEEDS_CHANGES
         if verdict is not None:

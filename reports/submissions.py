@@ -6,6 +6,10 @@ two channels or two browser tabs write at the same moment. The one exception is
 the repository importer (reports.importer.importing), which writes a camp's
 whole history in bulk into an empty period and keeps the same two rules itself:
 a Revision for every version, and reports keyed on (student, period).
+
+A change to a reviewed report sends it back to its mentors (reports.status
+State.RESUBMITTED), and they are told once the transaction commits
+(reports.reviewing.events): here, so that every door does it.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from django.utils import timezone
 
 from camp.models import User
 from reports.models import Period, Report, Revision, Source
+from reports.reviewing import events
 
 
 @dataclass
@@ -101,4 +106,6 @@ def save_report(
         report.claimed_start, report.claimed_end = claimed_start, claimed_end
     if revision_added or newly_submitted or claim_added:
         report.save()
+    if revision_added and report.is_submitted and report.reviews.exists():
+        events.resubmitted(report)
     return SaveResult(report, created, revision_added, newly_submitted)

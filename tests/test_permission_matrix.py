@@ -36,6 +36,8 @@ from django_celery_beat.models import (
 from camp.models import ApiToken, Invitation, Membership, Mentorship, Role
 from reports.github.ingest import Roster, SyncResult, apply_comment
 from reports.models import (
+    Allowance,
+    AllowanceRequest,
     GitHubComment,
     GitHubPullRequest,
     GitHubSettings,
@@ -129,6 +131,10 @@ PAGES: dict[str, tuple[str, str, dict[str, bool]]] = {
         CAMP_STUDENTS,
     ),
     "reports/preview/": ("post", "/reports/preview/", SIGNED_IN),
+    # The report page's reply form posts here; nothing answers a GET (405).
+    "reports/<int:pk>/reply/": ("get", "/reports/{report}/reply/", NOBODY),
+    # Asking for an extension or an excuse for the open period.
+    "reports/ask/<slug:cohort>/<int:number>/": ("get", "/reports/ask/camp/2/", CAMP_STUDENTS),
     "github/webhook/": ("post", "/github/webhook/", NOBODY),  # unsigned: 401
     "reminders/<slug:cohort>/": ("get", "/reminders/camp/", CAMP_TA),
     "overview/<slug:cohort>/": ("get", "/overview/camp/", CAMP_OVERVIEW),
@@ -397,6 +403,14 @@ ADMIN: dict[str, dict[str, dict[str, bool]]] = {
         "-  -  -  -  -  -  -  -  Y  -",
     ),
     "reports.allowance": TA_MANAGED,
+    # Requests are decided by the student's mentors and the cohort's TAs; nobody
+    # adds one here (students ask from their pages) or deletes one.
+    "reports.allowancerequest": admin_model(
+        "-  -  -  -  Y  Y  Y  Y  Y  -",
+        "-  -  -  -  -  -  -  -  -  -",
+        "-  -  -  -  Y  -  Y  -  Y  -",
+        "-  -  -  -  -  -  -  -  -  -",
+    ),
     "auth.group": SUPERUSER_ONLY,
     "django_celery_beat.periodictask": SUPERUSER_ONLY,
     "django_celery_beat.intervalschedule": SUPERUSER_ONLY,
@@ -491,6 +505,12 @@ def _objects(camp: Camp) -> dict[str, object]:
         "reports.report": report,
         "reports.review": ReviewFactory(report=report, mentor=camp.mentor_a),
         "reports.allowance": AllowanceFactory(student=camp.alice, period=camp.period(2)),
+        "reports.allowancerequest": AllowanceRequest.objects.create(
+            student=camp.alice,
+            period=camp.period(3),
+            kind=Allowance.Kind.EXCUSED,
+            reason="a conference",
+        ),
         "auth.group": Group.objects.get_or_create(name="Mentors")[0],
         "django_celery_beat.periodictask": PeriodicTask.objects.create(
             name="t", task="x", interval=interval
@@ -539,6 +559,16 @@ def world(db):
         yield camp, objects, people
 
 
+# The admin's own pages beyond a model's list, add, change, delete and history.
+ADMIN_PAGES: dict[str, tuple[str, str, dict[str, bool]]] = {
+    # The review workspace of alice's report: whoever may review it.
+    "admin/reports/report/<int:report_id>/review/": (
+        "get",
+        "/admin/reports/report/{report}/review/",
+        expect("-  -  -  -  Y  -  Y  -  Y  -"),
+    ),
+}
+
 ADMIN_VIEWS = {
     "": "changelist",
     "add/": "add",
@@ -579,6 +609,9 @@ def request_for(route: str, name: str, objects: dict) -> tuple[str, str, dict[st
         return method, url, expectation
     if route in API:
         method, url, expectation = API[route]
+        return method, url.format(**ids), expectation
+    if route in ADMIN_PAGES:
+        method, url, expectation = ADMIN_PAGES[route]
         return method, url.format(**ids), expectation
     if route.startswith("admin/"):
         found = admin_route(route)

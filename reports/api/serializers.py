@@ -11,10 +11,10 @@ from rest_framework import serializers
 from camp.models import Cohort, Membership, Project, User
 from reports.github.evidence import report_evidence_record
 from reports.markdown import render_markdown
-from reports.models import Period, ReferenceCheck, Report, Review
+from reports.models import Allowance, Period, ReferenceCheck, Report, Review
 from reports.overview.grid import MentorLatency, Overview, WaitingReview
 from reports.reviews import MAX_REVIEW_LENGTH
-from reports.status import State, period_start_instant
+from reports.status import State, period_start_instant, report_state
 
 # Generous for a weekly report, small enough that nobody stores a novel.
 MAX_BODY_LENGTH = 50_000
@@ -176,6 +176,11 @@ class ReportSerializer(serializers.ModelSerializer):
         help_text="The student's GitHub work in the period (counts are null until "
         "collected) and the issues and pull requests the report references, checked."
     )
+    state = serializers.SerializerMethodField(
+        help_text="Where the report stands (reports.status.State): on_time, late, "
+        "needs_changes, resubmitted (changed since its latest review, waiting for a "
+        "re-review), reviewed, draft. Verdicts count only from reviews the caller may read."
+    )
 
     class Meta:
         model = Report
@@ -185,6 +190,7 @@ class ReportSerializer(serializers.ModelSerializer):
             "period",
             "student",
             "status",
+            "state",
             "submitted_at",
             "body",
             "body_html",
@@ -206,6 +212,25 @@ class ReportSerializer(serializers.ModelSerializer):
     @extend_schema_field(EvidenceSerializer)
     def get_evidence(self, report: Report) -> dict:
         return report_evidence_record(report)
+
+    @extend_schema_field(serializers.ChoiceField(choices=State.choices))
+    def get_state(self, report: Report) -> str:
+        # The view annotates the verdict and the student's allowance (one query
+        # for the whole page).
+        allowance = None
+        if report.allowance_kind:
+            allowance = Allowance(
+                kind=report.allowance_kind, extended_due_at=report.allowance_extended_due_at
+            )
+        return report_state(
+            period=report.period,
+            report=report,
+            allowance=allowance,
+            verdict=report.latest_verdict,
+            now=timezone.now(),
+            show_drafts=True,
+            revised_after_review=report.revised_after_review,
+        ).value
 
 
 class ReportUpdateSerializer(serializers.Serializer):

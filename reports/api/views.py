@@ -3,7 +3,7 @@ the write path of reports.submissions."""
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.db.models import OuterRef, QuerySet, Subquery
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
@@ -28,10 +28,11 @@ from reports.api import filters, serializers
 from reports.api.permissions import ReportPermission, ReviewPermission
 from reports.github.evidence import cohort_evidence, with_evidence
 from reports.markdown import render_markdown
-from reports.models import Period, Report, Review, Source
+from reports.models import Allowance, Period, Report, Review, Source
 from reports.overview.grid import build_overview, user_sort_key
 from reports.overview.summary import period_summary
 from reports.reviews import add_review
+from reports.status import with_review_facts
 from reports.submissions import SaveResult
 from reports.writing import SubmitRefused, write_report
 
@@ -228,9 +229,18 @@ class ReportViewSet(
     ordering_fields = ["submitted_at", "updated_at", "created_at", "period__number", "id"]
 
     def get_queryset(self) -> QuerySet[Report]:
-        return with_evidence(
-            visible_reports(self.request.user).select_related("period__cohort", "student")
+        user = self.request.user
+        allowances = Allowance.objects.filter(
+            student=OuterRef("student"), period=OuterRef("period")
         )
+        reports = with_review_facts(
+            visible_reports(user).select_related("period__cohort", "student"),
+            reviews=visible_reviews(user),
+        ).annotate(
+            allowance_kind=Subquery(allowances.values("kind")[:1]),
+            allowance_extended_due_at=Subquery(allowances.values("extended_due_at")[:1]),
+        )
+        return with_evidence(reports)
 
     def create(self, request: Request, *args, **kwargs) -> Response:
         writable_periods = Period.objects.filter(
@@ -242,7 +252,7 @@ class ReportViewSet(
         data.is_valid(raise_exception=True)
         result = self._save(data.validated_data["period"], data.validated_data)
         return Response(
-            serializers.ReportSerializer(result.report).data,
+            serializers.ReportSerializer(self.get_queryset().get(pk=result.report.pk)).data,
             status=status.HTTP_201_CREATED if result.created else status.HTTP_200_OK,
         )
 
@@ -252,7 +262,9 @@ class ReportViewSet(
         data.is_valid(raise_exception=True)
         values = {"body": report.body, **data.validated_data}
         result = self._save(report.period, values)
-        return Response(serializers.ReportSerializer(result.report).data)
+        return Response(
+            serializers.ReportSerializer(self.get_queryset().get(pk=result.report.pk)).data
+        )
 
     def _save(self, period: Period, values: dict) -> SaveResult:
         # The web form's checks, in the one place they live (reports.writing).

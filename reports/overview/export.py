@@ -11,11 +11,12 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from django.db.models import Prefetch
+from django.utils import timezone
 
 from camp.models import Cohort, Membership, Role
 from reports.models import Allowance, GitHubEvidence, ReferenceCheck, Report, Review
 from reports.overview.grid import Overview, StudentRow
-from reports.status import is_late, latest_review_verdict
+from reports.status import is_late, latest_review_verdict, report_state, revised_after_review_sql
 
 EXPORT_FIELDS = [
     "student",
@@ -31,6 +32,7 @@ EXPORT_FIELDS = [
     "source",
     "reviewed",
     "review_verdict",
+    "state",
 ]
 
 
@@ -58,10 +60,14 @@ def export_records(cohort: Cohort) -> Iterator[dict[str, Any]]:
             Prefetch("reviews", queryset=Review.objects.only("report_id", "verdict", "created_at")),
             Prefetch("reference_checks", queryset=ReferenceCheck.objects.order_by("id")),
         )
+        .annotate(revised_after_review=revised_after_review_sql())
         .order_by("period__number", "student__github_login", "student__username")
     )
+    now = timezone.now()
     for report in reports.iterator(chunk_size=2000):
         period = report.period
+        period.cohort = cohort  # report_state reads period.cohort.tzinfo
+        allowance = allowances.get((report.student_id, period.pk))
         verdict = latest_review_verdict(list(report.reviews.all()))
         yield {
             "student": str(report.student),
@@ -75,10 +81,18 @@ def export_records(cohort: Cohort) -> Iterator[dict[str, Any]]:
             "submitted_at": report.submitted_at.astimezone(tz).isoformat()
             if report.submitted_at
             else None,
-            "late": is_late(report, period, allowances.get((report.student_id, period.pk))),
+            "late": is_late(report, period, allowance),
             "source": report.source,
             "reviewed": verdict is not None,
             "review_verdict": verdict,
+            "state": report_state(
+                period=period,
+                report=report,
+                allowance=allowance,
+                verdict=verdict,
+                now=now,
+                revised_after_review=report.revised_after_review,
+            ).value,
             # JSON only: the CSV keeps its flat EXPORT_FIELDS.
             "evidence": GitHubEvidence.record(
                 evidence.get((report.student_id, period.pk)), report.reference_checks.all()

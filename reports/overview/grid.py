@@ -17,12 +17,20 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
-from django.db.models import QuerySet
+from django.db.models import Max, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
 from camp.models import Cohort, Membership, Mentorship, Role, User
-from reports.models import Allowance, GitHubEvidence, GitHubPullRequest, Period, Report, Review
+from reports.models import (
+    Allowance,
+    GitHubEvidence,
+    GitHubPullRequest,
+    Period,
+    Report,
+    Review,
+    Revision,
+)
 from reports.parsing import parse_claimed_range
 from reports.periods import current_of, submission_period
 from reports.status import (
@@ -32,6 +40,7 @@ from reports.status import (
     is_late,
     period_start_instant,
     report_state,
+    revised_after_review,
 )
 
 WAITING_REVIEW_AFTER = datetime.timedelta(days=3)
@@ -227,6 +236,7 @@ class _Facts:
     mentors: dict[int, list[User]]
     reports: dict[tuple[int, int], ReportFacts]
     reviews: dict[int, list[tuple[int | None, str, datetime.datetime]]]
+    latest_revision: dict[int, datetime.datetime]
     allowances: dict[tuple[int, int], Allowance]
     pending: dict[tuple[int, int], str]
     activity: dict[tuple[int, int], Activity]
@@ -275,6 +285,13 @@ def _load(cohort: Cohort, students: QuerySet[User], periods: Iterable[Period]) -
         .values_list("report_id", "mentor_id", "verdict", "created_at")
     ):
         reviews[report_id].append((mentor_id, verdict, created_at))
+    latest_revision = dict(
+        Revision.objects.filter(report__period__in=period_ids, report__student__in=student_ids)
+        .order_by()
+        .values("report_id")
+        .annotate(latest=Max("created_at"))
+        .values_list("report_id", "latest")
+    )
     allowances = {
         (a.student_id, a.period_id): a
         for a in Allowance.objects.filter(period__in=period_ids, student__in=student_ids).only(
@@ -298,7 +315,16 @@ def _load(cohort: Cohort, students: QuerySet[User], periods: Iterable[Period]) -
         )
     }
     return _Facts(
-        periods, student_rows, projects, mentors, reports, reviews, allowances, pending, activity
+        periods,
+        student_rows,
+        projects,
+        mentors,
+        reports,
+        reviews,
+        latest_revision,
+        allowances,
+        pending,
+        activity,
     )
 
 
@@ -340,7 +366,15 @@ def _cell(facts: _Facts, student_id: int, period: Period, now: datetime.datetime
     # verdict is the latest, as status.latest_review_verdict has it.
     verdict = reviews[-1][1] if reviews else None
     state = report_state(
-        period=period, report=report, allowance=allowance, verdict=verdict, now=now
+        period=period,
+        report=report,
+        allowance=allowance,
+        verdict=verdict,
+        now=now,
+        revised_after_review=report is not None
+        and revised_after_review(
+            facts.latest_revision.get(report.id), reviews[-1][2] if reviews else None
+        ),
     )
     cell = Cell(period=period, state=state, activity=facts.activity.get((student_id, period.id)))
     if report is not None and report.status == Report.Status.SUBMITTED:

@@ -26,6 +26,7 @@ STATE_CODES = {
     State.ON_TIME: "t",
     State.LATE: "l",
     State.NEEDS_CHANGES: "c",
+    State.RESUBMITTED: "u",
     State.MISSING: "m",
     State.EXCUSED: "e",
     State.OPEN: "o",
@@ -40,6 +41,9 @@ STATE_MARKS = {
     State.ON_TIME: pgettext_lazy("overview cell mark: submitted on time", "S"),
     State.LATE: pgettext_lazy("overview cell mark: submitted late", "L"),
     State.NEEDS_CHANGES: pgettext_lazy("overview cell mark: needs changes", "C"),
+    State.RESUBMITTED: pgettext_lazy(
+        "overview cell mark: resubmitted, waiting for a re-review", "U"
+    ),
     State.MISSING: pgettext_lazy("overview cell mark: missing", "M"),
     State.EXCUSED: pgettext_lazy("overview cell mark: excused", "E"),
     State.OPEN: pgettext_lazy("overview cell mark: open, not yet due", "…"),

@@ -32,6 +32,7 @@ FILTER_STATES = [
     State.ON_TIME,
     State.LATE,
     State.NEEDS_CHANGES,
+    State.RESUBMITTED,
     State.MISSING,
     State.EXCUSED,
     State.OPEN,

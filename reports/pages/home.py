@@ -13,7 +13,14 @@ from camp.models import Cohort, Membership, Mentorship, Role, User
 from reports.access import reviewable_reports
 from reports.models import Allowance, Period, Report
 from reports.periods import current_period
-from reports.status import State, effective_due_at, latest_review_verdict_sql, report_state
+from reports.reviewing.queue import queue_path
+from reports.status import (
+    State,
+    awaiting_review,
+    effective_due_at,
+    report_state,
+    with_review_facts,
+)
 
 
 @dataclass
@@ -31,6 +38,8 @@ class CohortCard:
     awaiting_review: int = 0
     # Sees the cohort's overview: its TAs and mentors, and superusers.
     oversees: bool = False
+    # The admin's queue filtered to exactly the reports counted above.
+    review_queue_url: str = ""
     not_submitted: list[User] = field(default_factory=list)
     expected: int = 0
 
@@ -47,11 +56,7 @@ def home_cards(user: User, now: datetime.datetime | None = None) -> list[CohortC
         for cohort in Cohort.objects.exclude(pk__in=cohorts):
             roles_by_cohort[cohort.pk] = []
             cohorts[cohort.pk] = cohort
-    waiting = (
-        reviewable_reports(user)
-        .filter(reviews__isnull=True)
-        .values_list("period__cohort_id", flat=True)
-    )
+    waiting = awaiting_review(reviewable_reports(user)).values_list("period__cohort_id", flat=True)
     waiting_by_cohort: dict[int, int] = {}
     for cohort_id in waiting:
         waiting_by_cohort[cohort_id] = waiting_by_cohort.get(cohort_id, 0) + 1
@@ -66,13 +71,10 @@ def home_cards(user: User, now: datetime.datetime | None = None) -> list[CohortC
             period=period,
             due_local=period.due_at.astimezone(cohort.tzinfo) if period else None,
             awaiting_review=waiting_by_cohort.get(cohort_id, 0),
+            review_queue_url=queue_path(cohort_id),
         )
         if period and Role.STUDENT in roles:
-            report = (
-                Report.objects.filter(student=user, period=period)
-                .annotate(latest_verdict=latest_review_verdict_sql())
-                .first()
-            )
+            report = with_review_facts(Report.objects.filter(student=user, period=period)).first()
             allowance = Allowance.objects.filter(student=user, period=period).first()
             card.my_report = report
             card.due_local = effective_due_at(period, allowance).astimezone(cohort.tzinfo)
@@ -84,6 +86,7 @@ def home_cards(user: User, now: datetime.datetime | None = None) -> list[CohortC
                 verdict=None if report is None else report.latest_verdict,
                 now=now,
                 show_drafts=True,
+                revised_after_review=bool(report and report.revised_after_review),
             )
         card.oversees = user.is_superuser or Role.TA in roles or Role.MENTOR in roles
         if period and card.oversees:

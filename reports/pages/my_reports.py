@@ -13,7 +13,14 @@ from camp.models import Cohort, User
 from reports.access import cohorts_where, visible_reviews
 from reports.models import Allowance, Period, Report, Review
 from reports.periods import current_period
-from reports.status import State, effective_due_at, latest_review_verdict, report_state
+from reports.status import (
+    State,
+    effective_due_at,
+    latest_review_verdict,
+    report_state,
+    revised_after_review,
+    with_review_facts,
+)
 
 
 @dataclass
@@ -39,14 +46,14 @@ class CohortReports:
 def _state(
     period: Period, report: Report | None, allowance: Allowance | None, now: datetime.datetime
 ) -> State:
-    verdict = latest_review_verdict(list(report.reviews.all())) if report else None
     return report_state(
         period=period,
         report=report,
         allowance=allowance,
-        verdict=verdict,
+        verdict=report.latest_verdict if report else None,
         now=now,
         show_drafts=True,
+        revised_after_review=bool(report and report.revised_after_review),
     )
 
 
@@ -59,8 +66,8 @@ def my_reports(student: User, now: datetime.datetime | None = None) -> list[Coho
         periods = list(cohort.periods.order_by("-number"))
         reports = {
             r.period_id: r
-            for r in Report.objects.filter(student=student, period__cohort=cohort).prefetch_related(
-                "reviews"
+            for r in with_review_facts(
+                Report.objects.filter(student=student, period__cohort=cohort)
             )
         }
         allowances = {
@@ -123,6 +130,7 @@ def report_standing(
         .order_by("created_at", "id")
     )
     verdict = latest_review_verdict(reviews)
+    latest_revision = report.revisions.order_by("-created_at").values_list("created_at", flat=True)
     state = report_state(
         period=period,
         report=report,
@@ -130,6 +138,9 @@ def report_standing(
         verdict=verdict,
         now=now,
         show_drafts=viewer.pk == report.student_id,
+        revised_after_review=revised_after_review(
+            latest_revision.first(), reviews[-1].created_at if reviews else None
+        ),
     )
     due = effective_due_at(period, allowance)
     return ReportStanding(

@@ -4,18 +4,25 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from camp.models import Role
-from reports.access import visible_reports
+from reports.access import can_review, may_converse, visible_reports
 from reports.github.evidence import evidence_for_report
 from reports.markdown import render_markdown
-from reports.models import Period, Report
-from reports.pages.forms import PreviewForm, ReportForm
+from reports.models import AllowanceRequest, Period, Report
+from reports.pages.forms import AskForm, PreviewForm, ReplyForm, ReportForm
 from reports.pages.my_reports import my_reports, report_standing
+from reports.parsing import without_review_placeholder
+from reports.reviewing.conversation import add_reply, thread
+from reports.reviewing.queue import workspace_path
+from reports.reviewing.requests import ask, may_ask
 from reports.writing import (
     SubmitRefused,
     lint_report,
@@ -37,13 +44,21 @@ def report_page(request: HttpRequest, pk: int) -> HttpResponse:
     report = get_object_or_404(
         visible_reports(request.user).select_related("student", "period__cohort"), pk=pk
     )
+    return _report_page(request, report, ReplyForm())
+
+
+def _report_page(request: HttpRequest, report: Report, reply_form: ReplyForm) -> HttpResponse:
     is_own = report.student_id == request.user.pk
     return render(
         request,
         "reports/detail.html",
         {
             "report": report,
+            "body": without_review_placeholder(report.body),
             "standing": report_standing(report, viewer=request.user),
+            "thread": thread(report, request.user),
+            "reply_form": reply_form if may_converse(request.user, report) else None,
+            "workspace_url": workspace_path(report.pk) if can_review(request.user, report) else "",
             "revisions": report.revisions.select_related("author").order_by("-created_at", "-id"),
             "evidence": evidence_for_report(report),
             "is_own": is_own,
@@ -51,6 +66,74 @@ def report_page(request: HttpRequest, pk: int) -> HttpResponse:
             and report.period.cohort.memberships.filter(
                 user=request.user, role=Role.STUDENT
             ).exists(),
+        },
+    )
+
+
+@login_required
+@require_POST
+def reply_page(request: HttpRequest, pk: int) -> HttpResponse:
+    """A reply in the conversation under the report (the student or a reviewer)."""
+    report = get_object_or_404(
+        visible_reports(request.user).select_related("student", "period__cohort"), pk=pk
+    )
+    if not may_converse(request.user, report):
+        raise PermissionDenied
+    form = ReplyForm(request.POST)
+    if not form.is_valid():
+        return _report_page(request, report, form)
+    try:
+        add_reply(report, request.user, form.cleaned_data["body"])
+    except ValidationError as error:
+        form.add_error("body", error)
+        return _report_page(request, report, form)
+    messages.success(request, _("Reply posted."))
+    return redirect(reverse("reports:detail", args=[report.pk]) + "#conversation")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def ask_page(request: HttpRequest, cohort: str, number: int) -> HttpResponse:
+    """Ask the mentors and TAs for an extension or an excuse for one period."""
+    period = get_object_or_404(
+        Period.objects.select_related("cohort"),
+        cohort__slug=cohort,
+        number=number,
+        cohort__memberships__user=request.user,
+        cohort__memberships__role=Role.STUDENT,
+    )
+    form = AskForm()
+    if request.method == "POST":
+        form = AskForm(request.POST)
+        if form.is_valid():
+            until = form.cleaned_data["extended_until"]
+            if until is not None:
+                # Typed in the cohort's time zone, whatever the server's.
+                until = until.replace(tzinfo=period.cohort.tzinfo)
+            try:
+                ask(
+                    request.user,
+                    period,
+                    kind=form.cleaned_data["kind"],
+                    reason=form.cleaned_data["reason"],
+                    extended_until=until,
+                )
+            except ValidationError as error:
+                form.add_error(None, error)
+            else:
+                messages.success(request, _("Request sent to your mentors and TAs."))
+                return redirect("reports:ask", cohort=cohort, number=number)
+    return render(
+        request,
+        "reports/ask.html",
+        {
+            "period": period,
+            "cohort": period.cohort,
+            "form": form,
+            "may_ask": may_ask(request.user, period, timezone.now()),
+            "requests": AllowanceRequest.objects.filter(student=request.user, period=period)
+            .select_related("decided_by")
+            .order_by("-created_at"),
         },
     )
 
@@ -68,7 +151,15 @@ def write_page(request: HttpRequest, cohort: str, number: int) -> HttpResponse:
         cohort__memberships__role=Role.STUDENT,
     )
     report = Report.objects.filter(student=request.user, period=period).first()
-    context = {"period": period, "cohort": period.cohort, "report": report}
+    context = {
+        "period": period,
+        "cohort": period.cohort,
+        "report": report,
+        # Saving a change sends a reviewed report back to its mentors; say so first.
+        "goes_back_to_review": report is not None
+        and report.is_submitted
+        and report.reviews.exists(),
+    }
     if request.method == "GET":
         if report is None:
             previous = Report.objects.filter(

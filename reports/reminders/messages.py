@@ -9,19 +9,24 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from camp.models import User
-from reports.models import Notification, Period
+from reports.models import AllowanceRequest, Notification, Period, Reply, Review
 from reports.reminders.policy import policy_for
+from reports.reviewing.queue import queue_path, workspace_path
 
 Kind = Notification.Kind
 # Kinds sent to the students themselves; the others go to mentors and TAs and
 # name the students they are about.
-STUDENT_KINDS = (Kind.DUE_SOON, Kind.OVERDUE, Kind.REVIEW_POSTED)
+STUDENT_KINDS = (Kind.DUE_SOON, Kind.OVERDUE, Kind.REVIEW_POSTED, Kind.REQUEST_DECIDED)
+# Kinds about one event of one report (reports.reviewing.events): they carry
+# the review's or reply's text and name no list of students.
+EVENT_KINDS = (Kind.REVIEW_POSTED, Kind.RESUBMITTED, Kind.REPLY_POSTED)
 
 
 @dataclass(frozen=True)
@@ -31,6 +36,8 @@ class Message:
     students: list[User]
     link: str
     link_label: str
+    # The review's or reply's own words (Markdown), for the event kinds.
+    detail: str = ""
 
 
 def local_time(instant: datetime.datetime, tz: datetime.tzinfo) -> str:
@@ -43,13 +50,110 @@ def absolute_url(path: str) -> str:
 
 
 def link_for(notification: Notification) -> tuple[str, str]:
-    if notification.kind in STUDENT_KINDS:
-        return absolute_url(reverse("home")), _("Open Camp Reports")
-    query = f"?period__cohort__id__exact={notification.cohort_id}"
-    return (
-        absolute_url(reverse("admin:reports_report_changelist") + query),
-        _("Open the reports"),
+    kind = notification.kind
+    report = notification.report
+    to_student = report is not None and notification.recipient_id == report.student_id
+    if kind == Kind.REQUEST_DECIDED:
+        return absolute_url(reverse("reports:mine")), _("Open your reports")
+    if kind in (Kind.REVIEW_POSTED, Kind.REPLY_POSTED) and to_student:
+        return absolute_url(reverse("reports:detail", args=[report.pk])), _("Open your report")
+    if kind in (Kind.RESUBMITTED, Kind.REPLY_POSTED):
+        return absolute_url(workspace_path(report.pk)), _("Review the report")
+    if kind in (Kind.REVIEW_PENDING, Kind.REVIEW_ESCALATION):
+        return absolute_url(queue_path(notification.cohort_id)), _("Open the review queue")
+    if kind in (Kind.MENTOR_ESCALATION, Kind.TA_ESCALATION):
+        # The overview filtered to the students still missing (and, for a
+        # mentor, to their own students): the admin lists only submitted reports.
+        query = {"status": "missing"}
+        if kind == Kind.MENTOR_ESCALATION:
+            query["mentor"] = notification.recipient_id
+        path = reverse("overview", args=[notification.cohort.slug]) + "?" + urlencode(query)
+        return absolute_url(path), _("Open the overview")
+    return absolute_url(reverse("home")), _("Open Camp Reports")
+
+
+def event_of(notification: Notification) -> Review | Reply | None:
+    """The review or reply an event notification announces ("review:12")."""
+    event, _sep, pk = notification.fingerprint.partition(":")
+    if not pk.isdigit():
+        return None
+    if event == "review":
+        return Review.objects.filter(pk=int(pk)).select_related("mentor").first()
+    if event == "reply":
+        return Reply.objects.filter(pk=int(pk)).select_related("author").first()
+    return None
+
+
+def _decision_message(
+    notification: Notification, values: dict, tz: datetime.tzinfo
+) -> tuple[str, str, str]:
+    """Subject, intro and the decider's words for a decided request."""
+    _event, _sep, pk = notification.fingerprint.partition(":")
+    request = (
+        AllowanceRequest.objects.filter(pk=int(pk)).select_related("decided_by").first()
+        if pk.isdigit()
+        else None
     )
+    granted = request is not None and request.status == AllowanceRequest.Status.GRANTED
+    values["what"] = request.get_kind_display() if request else "-"
+    values["who"] = request.decided_by.name if request and request.decided_by else "-"
+    if granted:
+        subject = _("Your request for period %(number)s was granted") % values
+        intro = (
+            _("%(who)s granted your request (%(what)s) for period %(number)s of %(cohort)s.")
+            % values
+        )
+        if request.extended_until:
+            values["until"] = local_time(request.extended_until, tz)
+            intro += " " + _("Your report is now due %(until)s.") % values
+    else:
+        subject = _("Your request for period %(number)s was declined") % values
+        intro = (
+            _("%(who)s declined your request (%(what)s) for period %(number)s of %(cohort)s.")
+            % values
+        )
+    return subject, intro, request.answer if request else ""
+
+
+def _event_message(notification: Notification, values: dict) -> tuple[str, str, str]:
+    """Subject, intro and the event's own words of an event kind."""
+    kind = notification.kind
+    event = event_of(notification)
+    values["student"] = notification.report.student.name
+    if kind == Kind.REVIEW_POSTED:
+        review = event if isinstance(event, Review) else None
+        values["verdict"] = review.get_verdict_display() if review else "-"
+        values["reviewer"] = review.mentor.name if review and review.mentor else _("your mentor")
+        subject = _("Review of your report for period %(number)s: %(verdict)s") % values
+        intro = (
+            _(
+                "%(reviewer)s reviewed your report for period %(number)s of %(cohort)s. "
+                "Verdict: %(verdict)s."
+            )
+            % values
+        )
+        return subject, intro, review.body if review else ""
+    if kind == Kind.RESUBMITTED:
+        subject = _("%(student)s changed their report for period %(number)s") % values
+        intro = (
+            _(
+                "%(student)s changed their report for period %(number)s of %(cohort)s after "
+                "its review. It is waiting for your re-review."
+            )
+            % values
+        )
+        return subject, intro, ""
+    reply = event if isinstance(event, Reply) else None
+    values["author"] = reply.author.name if reply and reply.author else "-"
+    subject = _("%(author)s replied about the report for period %(number)s") % values
+    intro = (
+        _(
+            "%(author)s replied in the conversation about %(student)s's report for period "
+            "%(number)s of %(cohort)s:"
+        )
+        % values
+    )
+    return subject, intro, reply.body if reply else ""
 
 
 def period_of(notification: Notification) -> Period:
@@ -72,7 +176,12 @@ def email_message(
         "count": len(students),
     }
     kind = notification.kind
-    if kind == Kind.DUE_SOON:
+    detail = ""
+    if kind in EVENT_KINDS:
+        subject, intro, detail = _event_message(notification, values)
+    elif kind == Kind.REQUEST_DECIDED:
+        subject, intro, detail = _decision_message(notification, values, tz)
+    elif kind == Kind.DUE_SOON:
         subject = _("Your report for period %(number)s is due %(due)s") % values
         intro = (
             _(
@@ -126,12 +235,14 @@ def email_message(
             )
             % values
         )
-    else:
-        subject = _("Your report for period %(number)s has been reviewed") % values
-        intro = _("Your mentor reviewed your report for period %(number)s of %(cohort)s.") % values
     link, link_label = link_for(notification)
     return Message(
-        subject=subject, intro=intro, students=students, link=link, link_label=link_label
+        subject=subject,
+        intro=intro,
+        students=students,
+        link=link,
+        link_label=link_label,
+        detail=detail,
     )
 
 

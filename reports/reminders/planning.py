@@ -17,7 +17,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from camp.models import Cohort, Membership, Mentorship, Role
@@ -32,10 +32,6 @@ Channel = Notification.Channel
 # An overdue reminder that could not go out within a week (a worker down, a
 # policy switched on mid-cohort, an imported history) is no longer worth sending.
 OVERDUE_STALE_AFTER = datetime.timedelta(days=7)
-
-# Reviews older than this (or older than the policy itself) never trigger a
-# review_posted message, so importing a camp's history does not spam anyone.
-REVIEW_POSTED_WINDOW = datetime.timedelta(days=7)
 
 # Kinds about students still missing that the summary-issue comment @mentions.
 GITHUB_KINDS = frozenset({Kind.DUE_SOON, Kind.OVERDUE})
@@ -79,16 +75,6 @@ class ReportRow:
     reviewed: bool
 
 
-@dataclass(frozen=True)
-class ReviewRow:
-    id: int
-    report_id: int
-    student_id: int
-    period_id: int
-    period_number: int
-    created_at: datetime.datetime
-
-
 @dataclass
 class Snapshot:
     cohort: Cohort
@@ -100,7 +86,6 @@ class Snapshot:
     mentors_of: dict[int, list[int]]
     reports: dict[tuple[int, int], ReportRow]
     allowances: dict[tuple[int, int], Allowance]
-    recent_reviews: list[ReviewRow]
     # (recipient_id, kind, channel, period_id, report_id) -> [(status, about)] of the
     # existing rows: one, or for grouped kinds one per follow-up
     existing: dict[tuple, list[tuple[str, tuple[str, ...]]]]
@@ -226,39 +211,10 @@ def load_snapshot(
     allowances = {
         (a.student_id, a.period_id): a for a in Allowance.objects.filter(period_id__in=period_ids)
     }
-    review_since = max(policy.created_at, now - REVIEW_POSTED_WINDOW)
-    recent_reviews = [
-        ReviewRow(
-            id=row["id"],
-            report_id=row["report_id"],
-            student_id=row["report__student_id"],
-            period_id=row["report__period_id"],
-            period_number=row["report__period__number"],
-            created_at=row["created_at"],
-        )
-        for row in Review.objects.filter(
-            report__period__cohort=cohort,
-            report__status=Report.Status.SUBMITTED,
-            created_at__gte=review_since,
-            created_at__lte=now,
-        )
-        .order_by("created_at", "id")
-        .values(
-            "id",
-            "report_id",
-            "report__student_id",
-            "report__period_id",
-            "report__period__number",
-            "created_at",
-        )
-    ]
-    reviewed_report_ids = {r.report_id for r in recent_reviews}
     existing: dict[tuple, list[tuple[str, tuple[str, ...]]]] = defaultdict(list)
-    for *key, status, about in (
-        Notification.objects.filter(cohort=cohort)
-        .filter(Q(period_id__in=period_ids) | Q(report_id__in=reviewed_report_ids))
-        .values_list("recipient_id", "kind", "channel", "period_id", "report_id", "status", "about")
-    ):
+    for *key, status, about in Notification.objects.filter(
+        cohort=cohort, period_id__in=period_ids
+    ).values_list("recipient_id", "kind", "channel", "period_id", "report_id", "status", "about"):
         existing[tuple(key)].append((status, tuple(about)))
     return Snapshot(
         cohort=cohort,
@@ -270,7 +226,6 @@ def load_snapshot(
         mentors_of=dict(mentors_of),
         reports=reports,
         allowances=allowances,
-        recent_reviews=recent_reviews,
         existing=dict(existing),
     )
 
@@ -356,22 +311,8 @@ def _owed(snapshot: Snapshot, now: datetime.datetime, until: datetime.datetime) 
                         add(ta_id, Kind.REVIEW_ESCALATION, period, login, fires)
     owed.extend(grouped.values())
 
-    if policy.review_posted:
-        first_review: dict[int, ReviewRow] = {}
-        for review in snapshot.recent_reviews:
-            first_review.setdefault(review.report_id, review)
-        for review in first_review.values():
-            if review.student_id in people:
-                owed.append(
-                    _Due(
-                        review.student_id,
-                        Kind.REVIEW_POSTED,
-                        review.period_id,
-                        review.period_number,
-                        review.report_id,
-                        [(people[review.student_id].login, review.created_at)],
-                    )
-                )
+    # Reviews reach the student from the worker as soon as they are written
+    # (reports.reviewing.events), not from this pass.
     return owed
 
 

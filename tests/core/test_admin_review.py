@@ -19,6 +19,8 @@ from reports.status import State, report_state
 from tests.factories import AllowanceFactory, ReportFactory, ReviewFactory, UserFactory
 
 NOW = datetime.datetime(2025, 3, 25, 12, 0, tzinfo=datetime.UTC)
+# The queue shows what waits for review unless told to show everything.
+ALL = {"review": "all"}
 PEOPLE = ["alice", "mentor_a", "mentor_b", "ta", "other_ta", "admin"]
 
 
@@ -104,7 +106,9 @@ CHANGELIST_SEES = {
 
 @pytest.mark.parametrize("who", PEOPLE)
 def test_changelist(client, camp, reports, who):
-    response = signed_in(client, getattr(camp, who)).get(reverse("admin:reports_report_changelist"))
+    response = signed_in(client, getattr(camp, who)).get(
+        reverse("admin:reports_report_changelist"), ALL
+    )
     if who == "alice":
         assert is_login_redirect(response)
         return
@@ -117,7 +121,7 @@ def test_search_stays_in_scope(client, camp, reports, who):
     if who == "alice":
         return
     response = signed_in(client, getattr(camp, who)).get(
-        reverse("admin:reports_report_changelist"), {"q": "carol"}
+        reverse("admin:reports_report_changelist"), {"q": "carol", **ALL}
     )
     expected = {reports["carol"].pk} if "carol" in CHANGELIST_SEES[who] else set()
     assert listed(response) == expected
@@ -379,7 +383,7 @@ def test_queue_columns_and_order(client, camp, reports):
         submitted_at=period.due_at + datetime.timedelta(days=1)
     )
     ReviewFactory(report=reports["alice"], mentor=camp.mentor_a, verdict="needs_changes")
-    response = signed_in(client, camp.ta).get(reverse("admin:reports_report_changelist"))
+    response = signed_in(client, camp.ta).get(reverse("admin:reports_report_changelist"), ALL)
     rows = list(response.context["cl"].result_list)
     assert [r.pk for r in rows] == [reports[n].pk for n in ["carol", "bob", "alice"]]
     content = response.content.decode()
@@ -428,7 +432,9 @@ def test_queue_filters(client, camp, reports, params, expected):
     Report.objects.filter(pk=reports["carol"].pk).update(
         submitted_at=camp.period(1).due_at + datetime.timedelta(minutes=1)
     )
-    response = signed_in(client, camp.ta).get(reverse("admin:reports_report_changelist"), params)
+    response = signed_in(client, camp.ta).get(
+        reverse("admin:reports_report_changelist"), {**ALL, **params}
+    )
     assert listed(response) == {reports[name].pk for name in expected}
 
 
@@ -436,15 +442,17 @@ def test_project_cohort_and_period_filters(client, camp, reports):
     carol_later = ReportFactory(student=camp.carol, period=camp.period(2))
     client = signed_in(client, camp.ta)
     url = reverse("admin:reports_report_changelist")
-    assert listed(client.get(url, {"project": camp.project_b.pk})) == {
+    assert listed(client.get(url, {"project": camp.project_b.pk, **ALL})) == {
         reports["carol"].pk,
         carol_later.pk,
     }
-    assert listed(client.get(url, {"period__id__exact": camp.period(2).pk})) == {carol_later.pk}
-    admin_client = signed_in(client, camp.admin)
-    assert listed(admin_client.get(url, {"period__cohort__id__exact": camp.other_cohort.pk})) == {
-        reports["outsider"].pk
+    assert listed(client.get(url, {"period__id__exact": camp.period(2).pk, **ALL})) == {
+        carol_later.pk
     }
+    admin_client = signed_in(client, camp.admin)
+    assert listed(
+        admin_client.get(url, {"period__cohort__id__exact": camp.other_cohort.pk, **ALL})
+    ) == {reports["outsider"].pk}
     # Filter choices never name what is out of scope.
     content = signed_in(client, camp.mentor_b).get(url).content.decode()
     assert "项目二：文档建设" in content and "Other camp" not in content
@@ -464,7 +472,7 @@ def test_changelist_query_count_does_not_grow_with_rows(client, camp):
                 ReviewFactory(report=report, mentor=camp.mentor_a)
         signed_in(client, camp.mentor_a)
         with CaptureQueriesContext(connection) as context:
-            response = client.get(reverse("admin:reports_report_changelist"))
+            response = client.get(reverse("admin:reports_report_changelist"), ALL)
         assert response.status_code == 200
         assert len(response.context["cl"].result_list) == count
         return len(context.captured_queries)
@@ -521,7 +529,8 @@ def test_bulk_action_says_how_many_it_reviewed_and_skipped(client, camp, reports
     ReviewFactory(report=reports["bob"], mentor=camp.mentor_b, verdict="approved")
     client = signed_in(client, camp.ta)
     selected = [reports[name].pk for name in ["alice", "bob", "carol"]]
-    url = reverse("admin:reports_report_changelist")
+    # The whole list: an action applies to the selected rows the list shows.
+    url = reverse("admin:reports_report_changelist") + "?review=all"
     for language, expected in [
         ("en", "Approved 2 reports. Skipped 1 (already approved or not yours to review)."),
         ("zh-hans", "已通过 0 份周报。 跳过 3 份（已通过，或不归你点评）。"),

@@ -21,8 +21,9 @@ def test_ta_opens_the_demo_overview(page, demo, screenshot_dir):
     assert matrix.is_visible()
     assert matrix.locator("tbody th[scope=row]").count() == 24
     assert matrix.locator("thead th.period").count() == 10
-    # eight states, "pending on GitHub", merged pull requests and "quiet"
-    assert page.locator(".legend li").count() == 11
+    # Nine states (resubmitted among them), "pending on GitHub", merged pull
+    # requests and "quiet".
+    assert page.locator(".legend li").count() == 12
     page.screenshot(path=str(screenshot_dir / "overview-ta.png"), full_page=True)
 
     # The header row and the first column stay in view while the matrix scrolls.

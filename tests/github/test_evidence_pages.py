@@ -137,3 +137,14 @@ def test_without_tracked_repositories_a_bare_number_stays_text(client, camp, ali
     client.force_login(camp.mentor_a)
     page = client.get(f"/reports/{report.pk}/").content.decode()
     assert "/issues/12" not in page
+
+
+def test_the_review_workspace_shows_the_evidence_beside_the_report(client, camp, alices_report):
+    _, report = alices_report
+    client.force_login(camp.mentor_a)
+    page = client.get(f"/admin/reports/report/{report.pk}/review/").content.decode()
+    assert "data-evidence" in page
+    assert '<li data-count="prs_merged"><strong>1</strong>' in page
+    assert page.count("data-not-by-student") == 1
+    # Last period's plan is the workspace's own, shown once.
+    assert "data-plan" not in page and page.count("写文档") == 1

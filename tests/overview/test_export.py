@@ -8,7 +8,7 @@ from io import StringIO
 import pytest
 from django.core.management import CommandError, call_command
 
-from reports.models import GitHubEvidence, ReferenceCheck, Report, Review
+from reports.models import GitHubEvidence, ReferenceCheck, Report, Review, Revision
 from tests.factories import AllowanceFactory, ReportFactory, ReviewFactory
 
 
@@ -73,9 +73,12 @@ def test_json_export(reports):
             "issues_opened": None,
             "references": [],
         },
+        "state": "needs_changes",
     }
     assert records[1]["late"] is True and records[1]["reviewed"] is False
+    assert records[1]["state"] == "late"
     assert records[2]["late"] is False, "an extension moves the deadline"
+    assert records[2]["state"] == "on_time"
     assert records[3]["status"] == "draft" and records[3]["submitted_at"] is None
 
 
@@ -113,6 +116,21 @@ def test_json_export_carries_evidence(camp, reports):
     assert records[1]["evidence"]["prs_merged"] is None
     rows = list(csv.DictReader(StringIO(export("camp"))))
     assert "evidence" not in rows[0]
+
+
+def test_json_export_says_resubmitted_for_a_report_changed_after_its_review(camp):
+    report = ReportFactory(student=camp.alice, period=camp.period(1))
+    review = ReviewFactory(report=report, mentor=camp.mentor_a, verdict=Review.Verdict.APPROVED)
+    [record] = json.loads(export("camp", "--format", "json"))
+    assert (record["review_verdict"], record["state"]) == ("approved", "reviewed")
+    Revision.objects.create(
+        report=report,
+        body="edited after the review",
+        source="web",
+        created_at=review.created_at + datetime.timedelta(minutes=1),
+    )
+    [record] = json.loads(export("camp", "--format", "json"))
+    assert (record["review_verdict"], record["state"]) == ("approved", "resubmitted")
 
 
 def test_csv_export(reports):

@@ -12,9 +12,10 @@ from django.template.loader import render_to_string
 from django.utils import translation
 
 from camp.models import User
+from reports.markdown import render_markdown
 from reports.models import Allowance, Notification
 from reports.reminders.channels import DeliveryError
-from reports.reminders.messages import STUDENT_KINDS, email_message, period_of
+from reports.reminders.messages import EVENT_KINDS, STUDENT_KINDS, email_message, period_of
 from reports.status import effective_due_at
 
 
@@ -22,7 +23,8 @@ def render(notification: Notification) -> EmailMultiAlternatives:
     recipient = notification.recipient
     period = period_of(notification)
     students = []
-    if notification.kind not in STUDENT_KINDS:  # staff messages list the students
+    # Staff reminders list the students; messages about one report's event do not.
+    if notification.kind not in STUDENT_KINDS and notification.kind not in EVENT_KINDS:
         logins = notification.about
         students = sorted(
             User.objects.filter(Q(github_login__in=logins) | Q(username__in=logins)),
@@ -36,7 +38,13 @@ def render(notification: Notification) -> EmailMultiAlternatives:
         message = email_message(
             notification, students, due_at, zoneinfo.ZoneInfo(recipient.timezone)
         )
-        context = {"message": message, "recipient": recipient, "kind": notification.kind}
+        context = {
+            "message": message,
+            "recipient": recipient,
+            "kind": notification.kind,
+            # The review's or reply's Markdown, sanitised like every rendered body.
+            "detail_html": render_markdown(message.detail) if message.detail else "",
+        }
         subject = " ".join(render_to_string("emails/reminder_subject.txt", context).split())
         text = render_to_string("emails/reminder_body.txt", context)
         html = render_to_string("emails/reminder_body.html", context)
