@@ -7,10 +7,12 @@ allowed to review the report (reports.access) may add one. Reviews are an
 append-only record: a mentor who changes their mind posts another review, and
 the latest verdict counts (reports.status.latest_review_verdict).
 
-The student is told about each new review by the worker, once the review's
-transaction commits (reports.reviewing.events.review_posted): the same
-Notification row and claim-then-send as the reminders, keyed on the review, so
-it is announced exactly once.
+Each new review is announced with the `review_posted` signal, inside the
+review's transaction; the review loop (reports.reviewing.events) receives it
+and has the student told by the worker once the transaction commits, through
+the same Notification row and claim-then-send as the reminders, keyed on the
+review, so it is announced exactly once. A signal keeps the core free of the
+features that react to it.
 """
 
 from __future__ import annotations
@@ -19,16 +21,19 @@ from collections.abc import Iterable
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.dispatch import Signal
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from camp.models import Cohort, User, mark_cohorts_changed
 from reports.access import can_review, reviewable_reports
 from reports.models import Report, Review, Source
-from reports.reviewing import events
 from reports.status import latest_review_verdict_sql
 
 MAX_REVIEW_LENGTH = 20_000
+
+# Sent with `review=` for every review added here, inside its transaction.
+review_posted = Signal()
 
 
 def add_review(
@@ -58,7 +63,7 @@ def add_review(
             source=source,
             created_at=timezone.now(),
         )
-        events.review_posted(review)
+        review_posted.send(sender=Review, review=review)
     return review
 
 
@@ -106,7 +111,7 @@ def approve_reports(
         for review in Review.objects.filter(pk__in=[r.pk for r in added]).select_related(
             "report__period__cohort", "report__student"
         ):
-            events.review_posted(review)
+            review_posted.send(sender=Review, review=review)
     reviewed_ids = {review.report_id for review in added}
     skipped = [report for report in reports if report.pk not in reviewed_ids]
     return added, skipped

@@ -8,8 +8,9 @@ whole history in bulk into an empty period and keeps the same two rules itself:
 a Revision for every version, and reports keyed on (student, period).
 
 A change to a reviewed report sends it back to its mentors (reports.status
-State.RESUBMITTED), and they are told once the transaction commits
-(reports.reviewing.events): here, so that every door does it.
+State.RESUBMITTED). The `report_resubmitted` signal says so from here, so that
+every door does it; the review loop (reports.reviewing.events) receives it and
+tells the mentors once the transaction commits.
 """
 
 from __future__ import annotations
@@ -18,11 +19,14 @@ import datetime
 from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
+from django.dispatch import Signal
 from django.utils import timezone
 
 from camp.models import User
 from reports.models import Period, Report, Revision, Source
-from reports.reviewing import events
+
+# Sent with `report=` when a reviewed report's body changes, inside the write.
+report_resubmitted = Signal()
 
 
 @dataclass
@@ -107,5 +111,5 @@ def save_report(
     if revision_added or newly_submitted or claim_added:
         report.save()
     if revision_added and report.is_submitted and report.reviews.exists():
-        events.resubmitted(report)
+        report_resubmitted.send(sender=Report, report=report)
     return SaveResult(report, created, revision_added, newly_submitted)

@@ -111,3 +111,33 @@ def test_the_core_keeps_few_top_level_modules():
     """Features live in packages of their own (reports/github/, reports/reminders/ ...)."""
     modules = sorted(p.name for p in (ROOT / "reports").glob("*.py"))
     assert len(modules) <= MAX_TOP_LEVEL_MODULES, modules
+
+
+# The top-level modules of reports/ that wire features in rather than hold core
+# rules: Django imports reports.admin to fill the admin site (each feature's
+# admin too), and reports.apps connects the features' signal receivers.
+DOORS = {"reports.admin", "reports.apps"}
+
+
+def test_the_core_imports_no_feature():
+    """Features use the core; the core tells features what happened through
+    signals (reports.reviews.review_posted, reports.submissions.report_resubmitted)."""
+    modules = project_modules()
+    features = {
+        name
+        for name in modules
+        if name.count(".") == 1 and (ROOT / "reports" / name.split(".")[1]).is_dir()
+    }
+    core = {
+        name
+        for name in modules
+        if name.count(".") == 1 and name not in features and name.startswith("reports.")
+    }
+    graph = import_graph(modules)
+    reaching = {
+        module: sorted(
+            t for t in graph[module] if any(t == f or t.startswith(f + ".") for f in features)
+        )
+        for module in sorted(core - DOORS)
+    }
+    assert {module: found for module, found in reaching.items() if found} == {}
