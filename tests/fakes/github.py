@@ -105,6 +105,9 @@ class FakeGitHub:
             def do_POST(self) -> None:
                 fake._handle(self, "POST")
 
+            def do_PUT(self) -> None:
+                fake._handle(self, "PUT")
+
             def do_PATCH(self) -> None:
                 fake._handle(self, "PATCH")
 
@@ -186,9 +189,11 @@ class FakeGitHub:
                 "issue_url": f"{self.base_url}/repos/{repo}/issues/{issue_number}",
                 "author_association": "CONTRIBUTOR",
             }
-            data.comments[issue_number].append(comment)
-            data.issues[issue_number]["comments"] += 1
-            data.issues[issue_number]["updated_at"] = stamp
+            # Pull requests are issues too: their conversation takes issue comments.
+            data.comments.setdefault(issue_number, []).append(comment)
+            if issue_number in data.issues:
+                data.issues[issue_number]["comments"] += 1
+                data.issues[issue_number]["updated_at"] = stamp
             return comment
 
     def _find_comment(self, comment_id: int) -> tuple[Repo, int, dict]:
@@ -395,8 +400,10 @@ class FakeGitHub:
             repo_id, number = self.moved_issues[(data.full_name, int(issue_moved.group(1)))]
             tail = f"/issues/{number}{issue_moved.group(2) or ''}"
             return self._moved(method, f"/repositories/{repo_id}", tail, query)
+        if (answer := self._write_back(method, data, rest, payload, headers)) is not None:
+            return answer
         if method == "POST" and (m := re.fullmatch(r"/issues/(\d+)/comments", rest)):
-            if int(m.group(1)) not in data.issues:
+            if int(m.group(1)) not in data.issues and int(m.group(1)) not in data.pulls:
                 return 404, {"message": "Not Found"}, {}
             login = self._login_of(headers)
             comment = self.add_comment(data.full_name, int(m.group(1)), login, payload["body"])
@@ -419,6 +426,70 @@ class FakeGitHub:
             return 200, issue, {}
         return 404, {"message": "Not Found"}, {}
 
+    # ------------------------------------------------------------ writing back
+    # docs.github.com/rest: PATCH /repos/o/r/issues/comments/ID edits a comment;
+    # POST /repos/o/r/pulls/N/reviews with event APPROVE, REQUEST_CHANGES or
+    # COMMENT (a body is required for the last two: 422 without; nobody may
+    # approve or request changes on their own pull request: 422); PUT
+    # /repos/o/r/pulls/N/reviews/ID changes a review's body only.
+
+    REVIEW_STATES = {
+        "APPROVE": "APPROVED",
+        "REQUEST_CHANGES": "CHANGES_REQUESTED",
+        "COMMENT": "COMMENTED",
+    }
+
+    def writes(self) -> list[tuple[str, str, int]]:
+        """Every request that could change something on GitHub."""
+        return [r for r in self.requests if r[0] not in ("GET", "HEAD")]
+
+    def _write_back(self, method: str, data: Repo, rest: str, payload: dict, headers):
+        if method == "PATCH" and (m := re.fullmatch(r"/issues/comments/(\d+)", rest)):
+            try:
+                where, _, _ = self._find_comment(int(m.group(1)))
+            except KeyError:
+                return 404, {"message": "Not Found"}, {}
+            if where is not data:
+                return 404, {"message": "Not Found"}, {}
+            return 200, self.edit_comment(int(m.group(1)), payload["body"]), {}
+        if method == "POST" and (m := re.fullmatch(r"/pulls/(\d+)/reviews", rest)):
+            pull = data.pulls.get(int(m.group(1)))
+            if pull is None:
+                return 404, {"message": "Not Found"}, {}
+            event, body = payload.get("event", ""), payload.get("body", "")
+            if event not in self.REVIEW_STATES:
+                return 422, {"message": "Unprocessable Entity", "errors": ["event"]}, {}
+            if event != "APPROVE" and not body:
+                return 422, {"message": "Unprocessable Entity", "errors": ["Body is required"]}, {}
+            login = self._login_of(headers)
+            if event != "COMMENT" and (pull.get("user") or {}).get("login") == login:
+                message = "Can not approve your own pull request"
+                return 422, {"message": "Unprocessable Entity", "errors": [message]}, {}
+            review_id = next(self._ids)
+            review = {
+                "id": review_id,
+                "user": self._user(login),
+                "body": body,
+                "state": self.REVIEW_STATES[event],
+                "submitted_at": iso(self._tick()),
+                "html_url": f"{pull['html_url']}#pullrequestreview-{review_id}",
+            }
+            self.reviews.setdefault((data.full_name, pull["number"]), []).append(review)
+            return 200, review, {}
+        if method == "PUT" and (m := re.fullmatch(r"/pulls/(\d+)/reviews/(\d+)", rest)):
+            found = [
+                r
+                for r in self.reviews.get((data.full_name, int(m.group(1))), [])
+                if r["id"] == int(m.group(2))
+            ]
+            if not found:
+                return 404, {"message": "Not Found"}, {}
+            if not payload.get("body"):
+                return 422, {"message": "Unprocessable Entity", "errors": ["body"]}, {}
+            found[0]["body"] = payload["body"]
+            return 200, found[0], {}
+        return None
+
     def _get(self, data: Repo, rest: str, query: dict):
         if rest == "":
             return {"id": data.id, "full_name": data.full_name}
@@ -435,7 +506,9 @@ class FakeGitHub:
         if m := re.fullmatch(r"/issues/(\d+)", rest):
             return data.issues.get(int(m.group(1)))
         if m := re.fullmatch(r"/issues/(\d+)/comments", rest):
-            return data.comments.get(int(m.group(1)))
+            number = int(m.group(1))
+            # A pull request's conversation is an issue's: its comments list too.
+            return data.comments.get(number, [] if number in data.pulls else None)
         if rest == "/pulls":
             pulls = list(data.pulls.values())
             if query.get("state", "open") != "all":
