@@ -333,6 +333,11 @@ class GitHubPullRequest(models.Model):
         verbose_name=_("students"),
     )
 
+    # The report check of the head commit (reports.github.writeback): every
+    # problem of every report file, for the page the commit status links to.
+    checked_sha = models.CharField(_("checked commit"), max_length=40, blank=True)
+    check_problems = models.JSONField(_("report check problems"), default=list, blank=True)
+
     class Meta:
         ordering = ["cohort", "-number"]
         verbose_name = _("pull request")
@@ -525,13 +530,16 @@ class GitHubWrite(models.Model):
 
     `key` names the object once ("review:12", "report:7"), so a second worker
     or a retry finds the same row and never posts a second comment; `github_id`
-    is the comment or pull-request review it made, edited in place later."""
+    is the comment or pull-request review it made, edited in place later. A
+    commit status is keyed by its pull request and head commit ("status:3:<sha>"):
+    every push to the pull request gets its own."""
 
     class Kind(models.TextChoices):
         REVIEW_COMMENT = "review-comment", _("Review as a summary-issue comment")
         PULL_REVIEW = "pull-review", _("Review as a pull-request review")
         PULL_COMMENT = "pull-comment", _("Review as a pull-request comment")
         REPORT_COMMENT = "report-comment", _("Web report as a summary-issue comment")
+        COMMIT_STATUS = "commit-status", _("Report check on a pull request")
 
     class State(models.TextChoices):
         PENDING = "pending", _("Pending")
@@ -545,7 +553,20 @@ class GitHubWrite(models.Model):
     key = models.CharField(_("key"), max_length=100, unique=True)
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
     report = models.ForeignKey(
-        Report, on_delete=models.CASCADE, related_name="github_writes", verbose_name=_("report")
+        Report,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="github_writes",
+        verbose_name=_("report"),
+    )
+    pull = models.ForeignKey(
+        "GitHubPullRequest",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="github_writes",
+        verbose_name=_("pull request"),
     )
     review = models.ForeignKey(
         Review,

@@ -27,6 +27,11 @@ Every write is a GitHubWrite row first (the outbox), performed later by
   is permanent: the row is failed with the reason, shown to the TA in the
   admin, who may retry it from there.
 
+The report check of open pull requests (reports.github.checks) goes the same
+way: a row per pull request and head commit ("status:<pull>:<sha>"), planned
+whenever a sync or webhook saves the pull request, performed by setting the
+commit status `camp-reports/report`.
+
 These comments are the app's own: the sync skips the token's own login, and
 comments carrying our marker that are not a roster student's.
 """
@@ -45,6 +50,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from camp.models import Cohort
+from reports.github.checks import pull_problems, status_payload
 from reports.github.client import (
     GitHubClient,
     GitHubError,
@@ -200,6 +206,26 @@ def plan_report(report: Report) -> int | None:
     return cohort.pk if waiting else None
 
 
+def plan_pull(pull: GitHubPullRequest) -> int | None:
+    """The report check of an open pull request's head commit: one row per
+    commit, so every push (`synchronize`) is checked again. The cohort's id
+    when something waits to be sent, else None."""
+    if pull.state != GitHubPullRequest.State.OPEN or not pull.head_sha or not pull.report_paths:
+        return None
+    cohort = (
+        Cohort.objects.filter(pk=pull.cohort_id, github_write_back=True)
+        .exclude(github_repo="")
+        .first()
+    )
+    if cohort is None:
+        return None
+    row, created = GitHubWrite.objects.get_or_create(
+        key=f"status:{pull.pk}:{pull.head_sha}",
+        defaults={"cohort": cohort, "kind": GitHubWrite.Kind.COMMIT_STATUS, "pull": pull},
+    )
+    return cohort.pk if created or row.state == GitHubWrite.State.PENDING else None
+
+
 def _current_periods(cohort: Cohort) -> list[Period]:
     # Like the summaries: periods still moving. Switching write-back on posts
     # the recent reviews, never a cohort's whole history.
@@ -221,7 +247,11 @@ def plan_writes(cohort: Cohort) -> int:
         .distinct()
         .select_related("student", "period__cohort")
     )
-    return sum(plan_report(report) is not None for report in reports)
+    planned = sum(plan_report(report) is not None for report in reports)
+    open_pulls = GitHubPullRequest.objects.filter(
+        cohort=cohort, state=GitHubPullRequest.State.OPEN
+    ).exclude(head_sha="")
+    return planned + sum(plan_pull(pull) is not None for pull in open_pulls)
 
 
 # ---------------------------------------------------------------- sending
@@ -233,7 +263,8 @@ class WriteOutcome:
     key: str
     state: str
     url: str
-    action: str  # created, edited, adopted, rescheduled, failed
+    # created, edited, adopted, rescheduled, failed; a status: success, failure, superseded
+    action: str
     error: str = ""
 
     def as_dict(self) -> dict:
@@ -249,7 +280,7 @@ def _claim(row_id: int, now: datetime.datetime) -> GitHubWrite | None:
     if not claimed:
         return None
     return GitHubWrite.objects.select_related(
-        "cohort", "report__student", "report__period", "review__mentor"
+        "cohort", "report__student", "report__period", "review__mentor", "pull__cohort"
     ).get(pk=row_id)
 
 
@@ -282,9 +313,13 @@ def push_writes(cohort: Cohort, *, client: GitHubClient | None = None) -> list[W
 
 
 def _perform(client: GitHubClient, row: GitHubWrite) -> WriteOutcome:
-    text = wanted_text(row)
     try:
-        action, github_id, url = _write(client, row, text)
+        if row.kind == GitHubWrite.Kind.COMMIT_STATUS:
+            text = ""
+            action, github_id, url = _write_status(client, row)
+        else:
+            text = wanted_text(row)
+            action, github_id, url = _write(client, row, text)
     except RateLimited as exc:
         GitHubWrite.objects.filter(pk=row.pk).update(
             state=GitHubWrite.State.PENDING,
@@ -328,7 +363,7 @@ def _failed(row: GitHubWrite, exc: Exception) -> WriteOutcome:
     return WriteOutcome(row.kind, row.key, GitHubWrite.State.FAILED, row.url, "failed", error)
 
 
-def _write(client: GitHubClient, row: GitHubWrite, text: str) -> tuple[str, int, str]:
+def _write(client: GitHubClient, row: GitHubWrite, text: str) -> tuple[str, int | None, str]:
     repo = row.cohort.github_repo
     marker = MARKER.format(key=row.key)
     if row.kind == GitHubWrite.Kind.PULL_REVIEW:
@@ -357,6 +392,26 @@ def _write(client: GitHubClient, row: GitHubWrite, text: str) -> tuple[str, int,
         return ("edited" if row.github_id else "adopted"), github_id, found["html_url"]
     made = client.post_json(comments_path, {"body": text})
     return "created", made["id"], made["html_url"]
+
+
+def check_page_url(pull: GitHubPullRequest) -> str:
+    return _absolute(reverse("github-check", args=[pull.cohort.slug, pull.number]))
+
+
+def _write_status(client: GitHubClient, row: GitHubWrite) -> tuple[str, int | None, str]:
+    """Check the pull request's files at the row's commit and set the status.
+    Setting a status again replaces it (the newest per context counts), so a
+    repeated POST is harmless here."""
+    pull = row.pull
+    sha = row.key.rsplit(":", 1)[1]
+    if pull.head_sha != sha:
+        # Pushed again since: the newer commit has its own row.
+        return "superseded", None, ""
+    problems, file_count = pull_problems(client, row.cohort, pull)
+    GitHubPullRequest.objects.filter(pk=pull.pk).update(checked_sha=sha, check_problems=problems)
+    payload = status_payload(problems, check_page_url(pull), file_count)
+    made = client.post_json(repo_path(row.cohort.github_repo, "statuses", sha), payload)
+    return payload["state"], made.get("id"), pull.html_url
 
 
 def _find_marked(client: GitHubClient, row: GitHubWrite, path: str, marker: str) -> int | None:

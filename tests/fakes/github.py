@@ -92,6 +92,8 @@ class FakeGitHub:
         self._search_used = 0
         self.search_limit_hits = 0
         self.reviews: dict[tuple[str, int], list[dict]] = {}
+        # (repo, sha) -> commit statuses, oldest first.
+        self.statuses: dict[tuple[str, str], list[dict]] = {}
 
     # ------------------------------------------------------------ lifecycle
 
@@ -280,6 +282,28 @@ class FakeGitHub:
                     data.contents[(path, merge_sha)] = raw
             return pull
 
+    def push_to_pull(self, repo: str, number: int, files: dict[str, str]) -> dict:
+        """New commits on an open pull request (GitHub's `synchronize`): a new
+        head commit with these files changed or added."""
+        with self._lock:
+            data = self.repo(repo)
+            pull = data.pulls[number]
+            old_sha = pull["head"]["sha"]
+            new_sha = hashlib.sha1(f"{old_sha}{sorted(files.items())}".encode()).hexdigest()
+            for (path, sha), raw in list(data.contents.items()):
+                if sha == old_sha:
+                    data.contents[(path, new_sha)] = raw
+            known = {f["filename"] for f in data.pull_files[number]}
+            for path, text in files.items():
+                data.contents[(path, new_sha)] = text.encode()
+                if path not in known:
+                    data.pull_files[number].append(
+                        {"sha": new_sha, "filename": path, "status": "added", "additions": 1}
+                    )
+            pull["head"]["sha"] = new_sha
+            pull["updated_at"] = iso(self._tick())
+            return pull
+
     def merge_pull(self, repo: str, number: int) -> dict:
         with self._lock:
             data = self.repo(repo)
@@ -443,7 +467,43 @@ class FakeGitHub:
         """Every request that could change something on GitHub."""
         return [r for r in self.requests if r[0] not in ("GET", "HEAD")]
 
+    # POST /repos/o/r/statuses/SHA: state error, failure, pending or success; a
+    # description over 140 characters is refused (422); at most 1000 statuses per
+    # commit and context.
+    STATUS_STATES = frozenset({"error", "failure", "pending", "success"})
+    MAX_STATUSES = 1000
+
+    def status_of(self, repo: str, sha: str, context: str) -> dict | None:
+        """The status GitHub shows for a context: the newest."""
+        found = [s for s in self.statuses.get((repo, sha), []) if s["context"] == context]
+        return found[-1] if found else None
+
+    def _status(self, data: Repo, sha: str, payload: dict, headers) -> tuple:
+        if payload.get("state") not in self.STATUS_STATES:
+            return 422, {"message": "Validation Failed", "errors": [{"field": "state"}]}, {}
+        if len(payload.get("description") or "") > 140:
+            message = "description is too long (maximum is 140 characters)"
+            return 422, {"message": "Validation Failed", "errors": [{"message": message}]}, {}
+        context = payload.get("context") or "default"
+        kept = self.statuses.setdefault((data.full_name, sha), [])
+        if sum(1 for s in kept if s["context"] == context) >= self.MAX_STATUSES:
+            return 422, {"message": "Validation Failed", "errors": ["too many statuses"]}, {}
+        status = {
+            "id": next(self._ids),
+            "url": f"{self.base_url}/repos/{data.full_name}/statuses/{sha}",
+            "state": payload["state"],
+            "description": payload.get("description"),
+            "target_url": payload.get("target_url"),
+            "context": context,
+            "creator": self._user(self._login_of(headers)),
+            "created_at": iso(self._tick()),
+        }
+        kept.append(status)
+        return 201, status, {}
+
     def _write_back(self, method: str, data: Repo, rest: str, payload: dict, headers):
+        if method == "POST" and (m := re.fullmatch(r"/statuses/([0-9a-f]{40})", rest)):
+            return self._status(data, m.group(1), payload, headers)
         if method == "PATCH" and (m := re.fullmatch(r"/issues/comments/(\d+)", rest)):
             try:
                 where, _, _ = self._find_comment(int(m.group(1)))

@@ -433,3 +433,125 @@ def test_bulk_approval_is_caught_by_the_periodic_pass(wb, fake_github, client, e
     delay.assert_called_once_with(wb.cohort.pk)
     (outcome,) = push(wb)
     assert outcome["kind"] == "review-comment" and outcome["state"] == "done"
+
+
+# ---------------------------------------------------------------- the report check
+
+BASE = "WeeklyReports/第六期"
+GOOD_FILE = f"{BASE}/alice/[WeeklyReport] Alice 2025.03.03~2025.03.16.md"
+GOOD = """### 姓名
+
+Alice
+
+### 实习项目
+
+算子补全
+
+### 本周工作
+
+1. 写了算子
+
+### 下周工作
+
+1. 写测试
+"""
+
+
+@pytest.fixture
+def checked(wb, fake_github):
+    wb.cohort.github_reports_path = BASE
+    wb.cohort.save()
+    return wb
+
+
+def sync(django_capture_on_commit_callbacks, enqueued) -> None:
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("sync_github", "--cohort", "camp")
+
+
+def test_an_open_pull_request_with_good_reports_gets_success(
+    checked, fake_github, client, enqueued, django_capture_on_commit_callbacks
+):
+    pull = fake_github.add_pull(REPO, "alice", {GOOD_FILE: GOOD}, merged=False)
+    sync(django_capture_on_commit_callbacks, enqueued)
+    enqueued.assert_called_with(checked.cohort.pk)
+    fake_github.reset_log()
+    (outcome,) = push(checked)
+    assert outcome["kind"] == "commit-status" and outcome["action"] == "success"
+    status = fake_github.status_of(REPO, pull["head"]["sha"], "camp-reports/report")
+    assert status["state"] == "success"
+    assert status["target_url"] == f"{SITE_URL}/github/checks/camp/{pull['number']}/"
+    assert push(checked) == []  # one status per commit
+
+
+def test_problems_fail_the_check_and_every_push_is_checked_again(
+    checked, fake_github, client, enqueued, django_capture_on_commit_callbacks
+):
+    bad = GOOD.replace("写了算子", "XXX").replace("### 下周工作\n\n1. 写测试\n", "")
+    pull = fake_github.add_pull(REPO, "alice", {GOOD_FILE: bad}, merged=False)
+    sync(django_capture_on_commit_callbacks, enqueued)
+    push(checked)
+    first_sha = pull["head"]["sha"]
+    status = fake_github.status_of(REPO, first_sha, "camp-reports/report")
+    assert status["state"] == "failure"
+    assert len(status["description"]) <= 140
+    assert status["description"].startswith(GOOD_FILE[:40])
+    record = GitHubPullRequest.objects.get(number=pull["number"])
+    problems = "\n".join(record.check_problems)
+    assert "缺少“下周工作”部分" in problems and "占位符“XXX”" in problems
+
+    # The student fixes the files (synchronize): the new head commit is checked.
+    fake_github.push_to_pull(REPO, pull["number"], {GOOD_FILE: GOOD})
+    sync(django_capture_on_commit_callbacks, enqueued)
+    push(checked)
+    second_sha = fake_github.repo(REPO).pulls[pull["number"]]["head"]["sha"]
+    assert second_sha != first_sha
+    assert fake_github.status_of(REPO, second_sha, "camp-reports/report")["state"] == "success"
+    assert fake_github.status_of(REPO, first_sha, "camp-reports/report")["state"] == "failure"
+
+
+def test_a_report_of_nobody_on_the_roster_fails_the_check(
+    checked, fake_github, client, enqueued, django_capture_on_commit_callbacks
+):
+    # In a student's folder, a TA's commit is fine; elsewhere it is nobody's report.
+    in_folder = fake_github.add_pull(REPO, "somebody", {GOOD_FILE: GOOD}, merged=False)
+    nowhere = fake_github.add_pull(
+        REPO, "somebody", {f"{BASE}/x/2025.03.03~2025.03.16.md": GOOD}, merged=False
+    )
+    sync(django_capture_on_commit_callbacks, enqueued)
+    push(checked)
+    first = fake_github.status_of(REPO, in_folder["head"]["sha"], "camp-reports/report")
+    second = fake_github.status_of(REPO, nowhere["head"]["sha"], "camp-reports/report")
+    assert first["state"] == "success"
+    assert second["state"] == "failure" and "somebody" in second["description"]
+
+
+@pytest.mark.parametrize(
+    ("who", "expected"),
+    [
+        ("alice", 200),
+        ("mentor_a", 200),
+        ("mentor_b", 200),
+        ("ta", 200),
+        ("admin", 200),
+        ("bob", 404),
+        ("other_ta", 404),
+        ("outsider", 404),
+    ],
+)
+def test_the_check_page_lists_problems_for_those_concerned(
+    checked, fake_github, client, enqueued, django_capture_on_commit_callbacks, who, expected
+):
+    bad = GOOD.replace("写了算子", "XXX")
+    pull = fake_github.add_pull(REPO, "alice", {GOOD_FILE: bad}, merged=False)
+    sync(django_capture_on_commit_callbacks, enqueued)
+    push(checked)
+    client.force_login(getattr(checked, who))
+    response = client.get(f"/github/checks/camp/{pull['number']}/")
+    assert response.status_code == expected
+    if expected == 200:
+        assert "XXX" in response.content.decode()
+
+
+def test_the_check_page_needs_a_sign_in(checked, client):
+    assert client.get("/github/checks/camp/1/").status_code == 302
