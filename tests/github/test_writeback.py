@@ -15,6 +15,7 @@ from django.core.cache import cache
 from django.core.management import CommandError, call_command
 from django.urls import reverse
 
+from camp.celery import app as celery_app
 from reports.github import tasks
 from reports.github.writeback import _claim
 from reports.models import (
@@ -28,6 +29,7 @@ from reports.models import (
 )
 from tests.factories import ReportFactory
 from tests.fakes.github import FakeGitHub
+from tests.github import test_webhooks as webhook_tests
 
 REPO = "pfcc/camp"
 TITLE = "[WeeklyReports] 2025.03.03~2025.03.16 周报汇总"
@@ -555,3 +557,30 @@ def test_the_check_page_lists_problems_for_those_concerned(
 
 def test_the_check_page_needs_a_sign_in(checked, client):
     assert client.get("/github/checks/camp/1/").status_code == 302
+
+
+def test_a_synchronize_webhook_checks_the_new_head(
+    checked, fake_github, client, enqueued, django_capture_on_commit_callbacks, settings
+):
+    settings.GITHUB_WEBHOOK_SECRET = webhook_tests.SECRET
+    pull = fake_github.add_pull(REPO, "alice", {GOOD_FILE: GOOD}, merged=False)
+    sync(django_capture_on_commit_callbacks, enqueued)
+    push(checked)
+    fake_github.push_to_pull(REPO, pull["number"], {GOOD_FILE: GOOD.replace("写测试", "XXX")})
+    payload = {
+        "action": "synchronize",
+        "repository": {"full_name": REPO},
+        "pull_request": fake_github.repo(REPO).pulls[pull["number"]],
+    }
+    previous = celery_app.conf.task_always_eager
+    celery_app.conf.task_always_eager = True
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            response = webhook_tests.deliver(client, "pull_request", payload)
+    finally:
+        celery_app.conf.task_always_eager = previous
+    assert response.status_code in (200, 202)
+    push(checked)
+    head = fake_github.repo(REPO).pulls[pull["number"]]["head"]["sha"]
+    status = fake_github.status_of(REPO, head, "camp-reports/report")
+    assert status["state"] == "failure" and "下周工作" in status["description"]
