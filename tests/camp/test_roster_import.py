@@ -308,3 +308,17 @@ def test_bad_repositories_are_rejected(tmp_path, db, value, where):
     with pytest.raises(CommandError, match=re.escape(where)):
         run(write(tmp_path, text))
     assert not Cohort.objects.exists()
+
+
+@pytest.mark.django_db
+def test_github_write_back_is_a_cohort_key(tmp_path):
+    run(write(tmp_path, ROSTER))
+    assert Cohort.objects.get(slug="camp-6th").github_write_back is False
+    on = ROSTER.replace("  period_days: 14\n", "  period_days: 14\n  github_write_back: true\n")
+    run(write(tmp_path, on))
+    assert Cohort.objects.get(slug="camp-6th").github_write_back is True
+    before = snapshot()
+    bad = on.replace("github_write_back: true", "github_write_back: yes please")
+    with pytest.raises(CommandError, match="cohort.github_write_back"):
+        run(write(tmp_path, bad))
+    assert snapshot() == before
