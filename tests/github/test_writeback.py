@@ -149,7 +149,7 @@ def test_review_of_a_comment_report_is_a_comment_on_the_summary_issue(
     ]
     (comment,) = issue_comments(fake_github, wb.issue["number"])
     body = comment["body"]
-    assert body.startswith("@alice 通过")
+    assert body.startswith("@alice 点评：通过")
     assert "> 写得很好\n>\n> 继续保持" in body
     assert f"{SITE_URL}/reports/{report.pk}/" in body
     row.refresh_from_db()
@@ -163,7 +163,7 @@ def test_a_student_without_a_login_is_named_not_mentioned(wb, fake_github, clien
     review_by_api(client, wb, comment_report(wb), verdict="needs_changes")
     push(wb)
     (comment,) = issue_comments(fake_github, wb.issue["number"])
-    assert comment["body"].startswith(f"{wb.alice.name} 需修改")
+    assert comment["body"].startswith(f"{wb.alice.name} 点评：需修改")
     assert "@" not in comment["body"].splitlines()[0].split(" ")[0]
 
 
@@ -215,7 +215,7 @@ def test_review_of_a_merged_pull_request_is_a_comment_on_it(wb, fake_github, cli
     push(wb)
     assert fake_github.reviews.get((REPO, pull["number"]), []) == []
     (comment,) = fake_github.repo(REPO).comments[pull["number"]]
-    assert comment["body"].startswith("@alice 通过")
+    assert comment["body"].startswith("@alice 点评：通过")
 
 
 def test_approving_ones_own_pull_request_is_a_permanent_failure(wb, fake_github, client, enqueued):
@@ -251,7 +251,7 @@ def test_a_web_report_is_published_and_edited_in_place(wb, fake_github, client, 
     assert comment["body"].startswith("@alice")
     assert "### 本周工作\n\n读了论文" in comment["body"]
     assert f"{SITE_URL}/reports/{report['id']}/" in comment["body"]
-    assert "Camp Reports" in comment["body"]
+    assert "通过训练营周报提交" in comment["body"]
 
     client.patch(
         f"/api/reports/{report['id']}/",
