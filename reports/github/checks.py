@@ -19,7 +19,7 @@ from camp.models import Cohort
 from reports.github.client import GitHubClient, repo_path
 from reports.github.ingest import Roster, candidate_paths, owner_of_file, read_file_at
 from reports.models import GitHubPullRequest
-from reports.parsing import ReportFile, Skipped
+from reports.parsing import ReportFile, Skipped, file_name
 from reports.periods import submission_period
 from reports.writing import lint_report
 
@@ -85,10 +85,12 @@ def status_payload(problems: list[str], target_url: str, file_count: int) -> dic
     with translation.override(settings.LANGUAGE_CODE):
         if problems:
             state = "failure"
-            description = problems[0]
+            # The file's name, not its folders: the description is short.
+            path, _sep, message = problems[0].partition(": ")
+            description = f"{file_name(path)}: {message}"
             if len(problems) > 1:
                 description = _("%(first)s (+%(more)d more)") % {
-                    "first": problems[0],
+                    "first": description,
                     "more": len(problems) - 1,
                 }
         else:

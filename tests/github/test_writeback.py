@@ -14,9 +14,12 @@ import time_machine
 from django.core.cache import cache
 from django.core.management import CommandError, call_command
 from django.urls import reverse
+from hypothesis import given
+from hypothesis import strategies as st
 
 from camp.celery import app as celery_app
 from reports.github import tasks
+from reports.github.checks import status_payload
 from reports.github.writeback import _claim
 from reports.models import (
     GitHubPullRequest,
@@ -497,7 +500,7 @@ def test_problems_fail_the_check_and_every_push_is_checked_again(
     status = fake_github.status_of(REPO, first_sha, "camp-reports/report")
     assert status["state"] == "failure"
     assert len(status["description"]) <= 140
-    assert status["description"].startswith(GOOD_FILE[:40])
+    assert status["description"].startswith("[WeeklyReport] Alice 2025.03.03~2025.03.16.md: ")
     record = GitHubPullRequest.objects.get(number=pull["number"])
     problems = "\n".join(record.check_problems)
     assert "缺少“下周工作”部分" in problems and "占位符“XXX”" in problems
@@ -584,3 +587,18 @@ def test_a_synchronize_webhook_checks_the_new_head(
     head = fake_github.repo(REPO).pulls[pull["number"]]["head"]["sha"]
     status = fake_github.status_of(REPO, head, "camp-reports/report")
     assert status["state"] == "failure" and "下周工作" in status["description"]
+
+
+@given(
+    problems=st.lists(
+        st.text(min_size=1, max_size=300).map(lambda text: f"{BASE}/alice/a.md: {text}"),
+        max_size=5,
+    )
+)
+def test_a_status_description_fits_githubs_140_characters(problems):
+    payload = status_payload(problems, f"{SITE_URL}/x/", file_count=2)
+    assert len(payload["description"]) <= 140
+    assert payload["state"] == ("failure" if problems else "success")
+    assert payload["context"] == "camp-reports/report"
+    if problems:
+        assert payload["description"].startswith("a.md: ")
