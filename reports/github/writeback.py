@@ -73,10 +73,17 @@ PUBLISHED_SOURCES = (Source.WEB, Source.API)
 # Reviews that came from GitHub, or from a camp's history, are not written back.
 NOT_WRITTEN_REVIEW_SOURCES = (Source.GITHUB_COMMENT, Source.GITHUB_FILE, Source.IMPORT)
 PERMISSION_HINT = (
-    "GitHub refused the write (HTTP {status}): the token needs issues: write and "
-    "pull_requests: write (fine-grained) or repo (classic) on {repo}, and the "
-    "repository must exist."
+    "GitHub refused the write (HTTP {status}): the token needs {permission} (fine-grained) "
+    "or repo (classic) on {repo}, and the repository must exist."
 )
+# The fine-grained permission each kind of write needs (README "Writing back to GitHub").
+PERMISSION_FOR = {
+    GitHubWrite.Kind.REVIEW_COMMENT: "Issues: write",
+    GitHubWrite.Kind.REPORT_COMMENT: "Issues: write",
+    GitHubWrite.Kind.PULL_REVIEW: "Pull requests: write",
+    GitHubWrite.Kind.PULL_COMMENT: "Pull requests: write",
+    GitHubWrite.Kind.COMMIT_STATUS: "Commit statuses: write",
+}
 
 
 def _digest(text: str) -> str:
@@ -347,7 +354,10 @@ def _failed(row: GitHubWrite, exc: Exception) -> WriteOutcome:
     status = getattr(exc, "status", None)
     temporary = isinstance(exc, GitHubError) and (status is None or status >= 500)
     if status in (401, 403, 404):
-        error = PERMISSION_HINT.format(status=status, repo=row.cohort.github_repo) + f" ({exc})"
+        error = PERMISSION_HINT.format(
+            status=status, permission=PERMISSION_FOR[row.kind], repo=row.cohort.github_repo
+        )
+        error += f" ({exc})"
     else:
         error = f"{exc.__class__.__name__}: {exc}"
     if temporary and row.attempts < MAX_ATTEMPTS:

@@ -373,7 +373,7 @@ def test_a_refused_write_is_shown_to_the_ta_who_retries_it(wb, fake_github, clie
 
     client.force_login(wb.ta)
     page = client.get(reverse("admin:reports_githubwrite_changelist")).content.decode()
-    assert "issues: write" in page and "HTTP 403" in page
+    assert "Issues: write" in page and "HTTP 403" in page
     client.force_login(wb.other_ta)
     page = client.get(reverse("admin:reports_githubwrite_changelist")).content.decode()
     assert row.key not in page
@@ -602,3 +602,15 @@ def test_a_status_description_fits_githubs_140_characters(problems):
     assert payload["context"] == "camp-reports/report"
     if problems:
         assert payload["description"].startswith("a.md: ")
+
+
+def test_a_status_refused_names_the_statuses_permission(
+    checked, fake_github, client, enqueued, django_capture_on_commit_callbacks
+):
+    fake_github.fail(
+        "POST", r"/statuses/", 403, body={"message": "Resource not accessible by integration"}
+    )
+    fake_github.add_pull(REPO, "alice", {GOOD_FILE: GOOD}, merged=False)
+    sync(django_capture_on_commit_callbacks, enqueued)
+    (outcome,) = push(checked)
+    assert outcome["state"] == "failed" and "Commit statuses: write" in outcome["error"]
