@@ -157,6 +157,12 @@ def _review_kind(review: Review) -> str | None:
     report = review.report
     if report.source == Source.GITHUB_COMMENT:
         return GitHubWrite.Kind.REVIEW_COMMENT
+    if (
+        report.source in PUBLISHED_SOURCES
+        and report.github_writes.filter(kind=GitHubWrite.Kind.REPORT_COMMENT).exists()
+    ):
+        # A web report the app published: its review goes under it, on the same issue.
+        return GitHubWrite.Kind.REVIEW_COMMENT
     if report.source == Source.GITHUB_FILE:
         pull = _pull_of(report)
         if pull is None:

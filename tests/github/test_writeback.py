@@ -614,3 +614,14 @@ def test_a_status_refused_names_the_statuses_permission(
     sync(django_capture_on_commit_callbacks, enqueued)
     (outcome,) = push(checked)
     assert outcome["state"] == "failed" and "Commit statuses: write" in outcome["error"]
+
+
+def test_a_review_of_a_published_web_report_follows_it_on_the_issue(
+    wb, fake_github, client, enqueued
+):
+    report = submit_by_api(client, wb, "### 本周工作\n\n读了论文")
+    review_by_api(client, wb, Report.objects.get(pk=report["id"]), verdict="approved")
+    push(wb)
+    published, reviewed = issue_comments(fake_github, wb.issue["number"])
+    assert "读了论文" in published["body"]
+    assert reviewed["body"].startswith("@alice 点评：通过")
