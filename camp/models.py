@@ -169,6 +169,14 @@ class Cohort(models.Model):
     github_summary_tag = models.CharField(
         _("summary issue tag"), max_length=100, default="[WeeklyReports]"
     )
+    github_write_back = models.BooleanField(
+        _("write back to GitHub"),
+        default=False,
+        help_text=_(
+            "Post reviews where their reports came from and publish web reports on the "
+            "summary issue (the token needs issues: write and pull_requests: write)."
+        ),
+    )
     repositories = models.JSONField(
         _("tracked repositories"),
         default=default_repositories,

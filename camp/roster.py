@@ -51,6 +51,7 @@ COHORT_KEYS = {
     "github_repo",
     "github_reports_path",
     "github_summary_tag",
+    "github_write_back",
     "repositories",
 }
 PERSON_KEYS = {"github", "name", "email"}
@@ -243,6 +244,10 @@ class _Validator:
         out["github_repo"] = str(repo)
         out["github_reports_path"] = str(data.get("github_reports_path") or "")
         out["github_summary_tag"] = str(data.get("github_summary_tag") or "[WeeklyReports]")
+        write_back = data.get("github_write_back", False)
+        if not isinstance(write_back, bool):
+            self.error("cohort.github_write_back", "expected true or false.")
+        out["github_write_back"] = write_back is True
         out["repositories"] = self.repositories("cohort.repositories", data.get("repositories"))
         return out
 

@@ -214,6 +214,9 @@ CELERY_BEAT_SCHEDULE = {
         "task": "reports.tasks.publish_summaries",
         "schedule": env.float("GITHUB_PUBLISH_SECONDS", default=600.0),
     },
+    # The write-back outbox (reports.github.writeback): catches writes that
+    # bypass save() and retries whatever waits; new writes are pushed after commit.
+    "github-push-writes": {"task": "reports.tasks.push_github_all", "schedule": 300.0},
     # Students' GitHub work beside their reports (four searches per student and
     # period, within the search limit): hourly is fresh enough for a weekly loop.
     "github-collect-evidence": {"task": "reports.tasks.collect_evidence", "schedule": 3600.0},

@@ -430,6 +430,11 @@ class GitHubPullRequest(models.Model):
         verbose_name=_("students"),
     )
 
+    # The report check of the head commit (reports.github.writeback): every
+    # problem of every report file, for the page the commit status links to.
+    checked_sha = models.CharField(_("checked commit"), max_length=40, blank=True)
+    check_problems = models.JSONField(_("report check problems"), default=list, blank=True)
+
     class Meta:
         ordering = ["cohort", "-number"]
         verbose_name = _("pull request")
@@ -614,6 +619,82 @@ class ReferenceCheck(models.Model):
         if self.state == self.State.MISSING:
             return True
         return self.kind == "pull" and not (self.by_student or self.reviewed_by_student)
+
+
+class GitHubWrite(models.Model):
+    """One write to GitHub, recorded before it is made (the outbox of
+    reports.github.writeback): what it is, for which object, and how it went.
+
+    `key` names the object once ("review:12", "report:7"), so a second worker
+    or a retry finds the same row and never posts a second comment; `github_id`
+    is the comment or pull-request review it made, edited in place later. A
+    commit status is keyed by its pull request and head commit ("status:3:<sha>"):
+    every push to the pull request gets its own."""
+
+    class Kind(models.TextChoices):
+        REVIEW_COMMENT = "review-comment", _("Review as a summary-issue comment")
+        PULL_REVIEW = "pull-review", _("Review as a pull-request review")
+        PULL_COMMENT = "pull-comment", _("Review as a pull-request comment")
+        REPORT_COMMENT = "report-comment", _("Web report as a summary-issue comment")
+        COMMIT_STATUS = "commit-status", _("Report check on a pull request")
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        SENDING = "sending", _("Sending")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
+
+    cohort = models.ForeignKey(
+        Cohort, on_delete=models.CASCADE, related_name="github_writes", verbose_name=_("cohort")
+    )
+    key = models.CharField(_("key"), max_length=100, unique=True)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    report = models.ForeignKey(
+        Report,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="github_writes",
+        verbose_name=_("report"),
+    )
+    pull = models.ForeignKey(
+        "GitHubPullRequest",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="github_writes",
+        verbose_name=_("pull request"),
+    )
+    review = models.ForeignKey(
+        Review,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="github_writes",
+        verbose_name=_("review"),
+    )
+    state = models.CharField(
+        _("state"), max_length=10, choices=State.choices, default=State.PENDING
+    )
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    claimed_at = models.DateTimeField(_("claimed at"), null=True, blank=True)
+    retry_at = models.DateTimeField(_("retry at"), null=True, blank=True)
+    last_error = models.TextField(_("last error"), blank=True)
+    github_id = models.BigIntegerField(_("GitHub id"), null=True, blank=True)
+    url = models.URLField(_("URL"), max_length=500, blank=True)
+    # The sha256 of the text last written: a changed review or report differs.
+    written_digest = models.CharField(max_length=64, blank=True, editable=False)
+    written_at = models.DateTimeField(_("written at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("GitHub write")
+        verbose_name_plural = _("GitHub writes")
+        indexes = [models.Index(fields=["cohort", "state"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} · {self.key}"
 
 
 class WebhookDelivery(models.Model):

@@ -41,6 +41,7 @@ from reports.models import (
     GitHubComment,
     GitHubPullRequest,
     GitHubSettings,
+    GitHubWrite,
     Notification,
     ReminderPolicy,
     UnmatchedComment,
@@ -136,6 +137,9 @@ PAGES: dict[str, tuple[str, str, dict[str, bool]]] = {
     # Asking for an extension or an excuse for the open period.
     "reports/ask/<slug:cohort>/<int:number>/": ("get", "/reports/ask/camp/2/", CAMP_STUDENTS),
     "github/webhook/": ("post", "/github/webhook/", NOBODY),  # unsigned: 401
+    # The report check of pull request #1, which names no student: the cohort's
+    # mentors and TAs.
+    "github/checks/<slug:cohort>/<int:number>/": ("get", "/github/checks/camp/1/", CAMP_OVERVIEW),
     "reminders/<slug:cohort>/": ("get", "/reminders/camp/", CAMP_TA),
     "overview/<slug:cohort>/": ("get", "/overview/camp/", CAMP_OVERVIEW),
     "overview/<slug:cohort>.csv": ("get", "/overview/camp.csv", CAMP_OVERVIEW),
@@ -381,6 +385,7 @@ ADMIN: dict[str, dict[str, dict[str, bool]]] = {
         "-  -  -  -  -  -  -  -  -  -",
     ),
     "reports.githubpullrequest": TA_READS,
+    "reports.githubwrite": TA_READS,
     "reports.reminderpolicy": TA_EDITS,
     "reports.notification": admin_model(
         "-  -  -  -  -  -  Y  Y  Y  -",
@@ -492,6 +497,9 @@ def _objects(camp: Camp) -> dict[str, object]:
         ),
         "reports.githubpullrequest": GitHubPullRequest.objects.create(
             cohort=camp.cohort, number=1, html_url="https://github.com/a/b/pull/1"
+        ),
+        "reports.githubwrite": GitHubWrite.objects.create(
+            cohort=camp.cohort, key="status:1:abc", kind=GitHubWrite.Kind.values[0]
         ),
         "reports.reminderpolicy": ReminderPolicy.objects.get_or_create(cohort=camp.cohort)[0],
         "reports.notification": Notification.objects.create(

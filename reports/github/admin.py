@@ -15,8 +15,15 @@ from django.utils.translation import gettext_lazy as _
 from camp.models import Role, User
 from reports.access import managed_cohorts
 from reports.github.ingest import map_comment_to_student
-from reports.github.tasks import sync_github_cohort
-from reports.models import GitHubPullRequest, GitHubSettings, UnmatchedComment, WebhookDelivery
+from reports.github.tasks import push_github_cohort, sync_github_cohort
+from reports.github.writeback import retry_writes
+from reports.models import (
+    GitHubPullRequest,
+    GitHubSettings,
+    GitHubWrite,
+    UnmatchedComment,
+    WebhookDelivery,
+)
 
 
 class TAReadOnlyMixin:
@@ -314,3 +321,52 @@ class GitHubPullRequestAdmin(TAReadOnlyMixin, admin.ModelAdmin):
         "ingested_sha",
     ]
     readonly_fields = fields
+
+
+@admin.register(GitHubWrite)
+class GitHubWriteAdmin(TAReadOnlyMixin, admin.ModelAdmin):
+    """The write-back outbox: what the app wrote or will write to GitHub. A
+    failed write shows GitHub's reason (a 403 or 404 names the permissions the
+    token needs) and can be retried."""
+
+    list_display = ["key", "kind", "cohort", "state", "attempts", "link", "error"]
+    list_filter = ["state", "kind", ("cohort", admin.RelatedOnlyFieldListFilter)]
+    list_select_related = ["cohort"]
+    search_fields = ["key", "last_error"]
+    fields = [
+        "cohort",
+        "key",
+        "kind",
+        "report",
+        "review",
+        "state",
+        "attempts",
+        "retry_at",
+        "last_error",
+        "github_id",
+        "url",
+        "written_at",
+        "created_at",
+    ]
+    readonly_fields = fields
+    actions = ["retry"]
+
+    @admin.display(description=_("on GitHub"))
+    def link(self, obj: GitHubWrite) -> str:
+        return format_html('<a href="{}">{}</a>', obj.url, obj.github_id) if obj.url else "—"
+
+    @admin.display(description=_("last error"))
+    def error(self, obj: GitHubWrite) -> str:
+        return obj.last_error or "—"
+
+    @admin.action(description=_("Retry the selected failed writes"))
+    def retry(self, request: HttpRequest, queryset: QuerySet) -> None:
+        cohort_ids = set(
+            queryset.filter(state=GitHubWrite.State.FAILED).values_list("cohort_id", flat=True)
+        )
+        count = retry_writes(queryset)
+        for cohort_id in cohort_ids:
+            push_github_cohort.delay_on_commit(cohort_id)
+        self.message_user(
+            request, _("%(count)d writes queued again.") % {"count": count}, messages.SUCCESS
+        )

@@ -50,6 +50,9 @@ from reports.writing import keep_problems
 
 logger = logging.getLogger(__name__)
 
+# The hidden line every write-back comment carries (reports.github.writeback).
+WRITE_MARKER = "<!-- camp-reports:write:"
+
 
 @dataclass
 class SyncResult:
@@ -182,6 +185,11 @@ def apply_comment(
     user = comment.get("user") or {}
     login = user.get("login", "")
     if is_bot(user) or roster.is_staff(login) or roster.is_own(login):
+        result.ignored_comments += 1
+        return
+    if WRITE_MARKER in (comment.get("body") or "") and roster.student(login) is None:
+        # The app's own write-back comment (reports.github.writeback), should
+        # GitHub not tell us the token's login.
         result.ignored_comments += 1
         return
     record = GitHubComment.objects.filter(comment_id=comment["id"]).first()

@@ -1,8 +1,13 @@
 from django.conf import settings
-from django.http import HttpRequest, JsonResponse
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, render
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
+from camp.models import Role
+from reports.access import cohorts_where, may_manage
+from reports.github.checks import CONTEXT
 from reports.github.tasks import process_github_delivery
 from reports.github.webhooks import (
     MAX_BODY_BYTES,
@@ -11,6 +16,7 @@ from reports.github.webhooks import (
     signature_is_valid,
     store_delivery,
 )
+from reports.models import GitHubPullRequest
 
 
 @csrf_exempt  # GitHub cannot send a CSRF token; the HMAC signature authenticates it.
@@ -48,3 +54,24 @@ def webhook(request: HttpRequest) -> JsonResponse:
     # After commit, so the worker always finds the row.
     process_github_delivery.delay_on_commit(delivery.pk)
     return JsonResponse({"status": "queued", "delivery": delivery.delivery_id})
+
+
+@login_required
+def check_page(request: HttpRequest, cohort: str, number: int) -> HttpResponse:
+    """Every problem the report check found in a pull request: for its author
+    (or the students it writes for), the cohort's mentors and TAs; 404 for
+    anyone else."""
+    pull = get_object_or_404(
+        GitHubPullRequest.objects.select_related("cohort"), cohort__slug=cohort, number=number
+    )
+    user = request.user
+    login = (user.github_login or "").lower()
+    allowed = (
+        may_manage(user, pull.cohort)
+        or cohorts_where(user, Role.MENTOR).filter(pk=pull.cohort_id).exists()
+        or (login and login == pull.author_login.lower())
+        or pull.students.filter(pk=user.pk).exists()
+    )
+    if not allowed:
+        raise Http404
+    return render(request, "github/check.html", {"pull": pull, "context": CONTEXT})

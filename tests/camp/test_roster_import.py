@@ -316,7 +316,7 @@ def test_bad_repositories_are_rejected(tmp_path, db, value, where):
     assert not Cohort.objects.exists()
 
 
-# --- undeclared mentors, conflicting roles, calendars, shared identities --------------------------------------------------------
+# --- undeclared mentors, conflicting roles, calendars, shared identities ---
 
 
 @pytest.mark.django_db
@@ -457,3 +457,17 @@ def test_a_superusers_identity_is_never_rewritten_by_a_roster(tmp_path):
     )
     run(write(tmp_path, ROSTER))
     assert User.objects.get(github_login="example-ta").email == "boss@example.org"
+
+
+@pytest.mark.django_db
+def test_github_write_back_is_a_cohort_key(tmp_path):
+    run(write(tmp_path, ROSTER))
+    assert Cohort.objects.get(slug="camp-6th").github_write_back is False
+    on = ROSTER.replace("  period_days: 14\n", "  period_days: 14\n  github_write_back: true\n")
+    run(write(tmp_path, on))
+    assert Cohort.objects.get(slug="camp-6th").github_write_back is True
+    before = snapshot()
+    bad = on.replace("github_write_back: true", "github_write_back: yes please")
+    with pytest.raises(CommandError, match="cohort.github_write_back"):
+        run(write(tmp_path, bad))
+    assert snapshot() == before

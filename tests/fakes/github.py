@@ -92,6 +92,8 @@ class FakeGitHub:
         self._search_used = 0
         self.search_limit_hits = 0
         self.reviews: dict[tuple[str, int], list[dict]] = {}
+        # (repo, sha) -> commit statuses, oldest first.
+        self.statuses: dict[tuple[str, str], list[dict]] = {}
 
     # ------------------------------------------------------------ lifecycle
 
@@ -104,6 +106,9 @@ class FakeGitHub:
 
             def do_POST(self) -> None:
                 fake._handle(self, "POST")
+
+            def do_PUT(self) -> None:
+                fake._handle(self, "PUT")
 
             def do_PATCH(self) -> None:
                 fake._handle(self, "PATCH")
@@ -186,9 +191,11 @@ class FakeGitHub:
                 "issue_url": f"{self.base_url}/repos/{repo}/issues/{issue_number}",
                 "author_association": "CONTRIBUTOR",
             }
-            data.comments[issue_number].append(comment)
-            data.issues[issue_number]["comments"] += 1
-            data.issues[issue_number]["updated_at"] = stamp
+            # Pull requests are issues too: their conversation takes issue comments.
+            data.comments.setdefault(issue_number, []).append(comment)
+            if issue_number in data.issues:
+                data.issues[issue_number]["comments"] += 1
+                data.issues[issue_number]["updated_at"] = stamp
             return comment
 
     def _find_comment(self, comment_id: int) -> tuple[Repo, int, dict]:
@@ -273,6 +280,28 @@ class FakeGitHub:
                 data.contents[(path, head_sha)] = raw
                 if merged:
                     data.contents[(path, merge_sha)] = raw
+            return pull
+
+    def push_to_pull(self, repo: str, number: int, files: dict[str, str]) -> dict:
+        """New commits on an open pull request (GitHub's `synchronize`): a new
+        head commit with these files changed or added."""
+        with self._lock:
+            data = self.repo(repo)
+            pull = data.pulls[number]
+            old_sha = pull["head"]["sha"]
+            new_sha = hashlib.sha1(f"{old_sha}{sorted(files.items())}".encode()).hexdigest()
+            for (path, sha), raw in list(data.contents.items()):
+                if sha == old_sha:
+                    data.contents[(path, new_sha)] = raw
+            known = {f["filename"] for f in data.pull_files[number]}
+            for path, text in files.items():
+                data.contents[(path, new_sha)] = text.encode()
+                if path not in known:
+                    data.pull_files[number].append(
+                        {"sha": new_sha, "filename": path, "status": "added", "additions": 1}
+                    )
+            pull["head"]["sha"] = new_sha
+            pull["updated_at"] = iso(self._tick())
             return pull
 
     def merge_pull(self, repo: str, number: int) -> dict:
@@ -395,8 +424,10 @@ class FakeGitHub:
             repo_id, number = self.moved_issues[(data.full_name, int(issue_moved.group(1)))]
             tail = f"/issues/{number}{issue_moved.group(2) or ''}"
             return self._moved(method, f"/repositories/{repo_id}", tail, query)
+        if (answer := self._write_back(method, data, rest, payload, headers)) is not None:
+            return answer
         if method == "POST" and (m := re.fullmatch(r"/issues/(\d+)/comments", rest)):
-            if int(m.group(1)) not in data.issues:
+            if int(m.group(1)) not in data.issues and int(m.group(1)) not in data.pulls:
                 return 404, {"message": "Not Found"}, {}
             login = self._login_of(headers)
             comment = self.add_comment(data.full_name, int(m.group(1)), login, payload["body"])
@@ -419,6 +450,106 @@ class FakeGitHub:
             return 200, issue, {}
         return 404, {"message": "Not Found"}, {}
 
+    # ------------------------------------------------------------ writing back
+    # docs.github.com/rest: PATCH /repos/o/r/issues/comments/ID edits a comment;
+    # POST /repos/o/r/pulls/N/reviews with event APPROVE, REQUEST_CHANGES or
+    # COMMENT (a body is required for the last two: 422 without; nobody may
+    # approve or request changes on their own pull request: 422); PUT
+    # /repos/o/r/pulls/N/reviews/ID changes a review's body only.
+
+    REVIEW_STATES = {
+        "APPROVE": "APPROVED",
+        "REQUEST_CHANGES": "CHANGES_REQUESTED",
+        "COMMENT": "COMMENTED",
+    }
+
+    def writes(self) -> list[tuple[str, str, int]]:
+        """Every request that could change something on GitHub."""
+        return [r for r in self.requests if r[0] not in ("GET", "HEAD")]
+
+    # POST /repos/o/r/statuses/SHA: state error, failure, pending or success; a
+    # description over 140 characters is refused (422); at most 1000 statuses per
+    # commit and context.
+    STATUS_STATES = frozenset({"error", "failure", "pending", "success"})
+    MAX_STATUSES = 1000
+
+    def status_of(self, repo: str, sha: str, context: str) -> dict | None:
+        """The status GitHub shows for a context: the newest."""
+        found = [s for s in self.statuses.get((repo, sha), []) if s["context"] == context]
+        return found[-1] if found else None
+
+    def _status(self, data: Repo, sha: str, payload: dict, headers) -> tuple:
+        if payload.get("state") not in self.STATUS_STATES:
+            return 422, {"message": "Validation Failed", "errors": [{"field": "state"}]}, {}
+        if len(payload.get("description") or "") > 140:
+            message = "description is too long (maximum is 140 characters)"
+            return 422, {"message": "Validation Failed", "errors": [{"message": message}]}, {}
+        context = payload.get("context") or "default"
+        kept = self.statuses.setdefault((data.full_name, sha), [])
+        if sum(1 for s in kept if s["context"] == context) >= self.MAX_STATUSES:
+            return 422, {"message": "Validation Failed", "errors": ["too many statuses"]}, {}
+        status = {
+            "id": next(self._ids),
+            "url": f"{self.base_url}/repos/{data.full_name}/statuses/{sha}",
+            "state": payload["state"],
+            "description": payload.get("description"),
+            "target_url": payload.get("target_url"),
+            "context": context,
+            "creator": self._user(self._login_of(headers)),
+            "created_at": iso(self._tick()),
+        }
+        kept.append(status)
+        return 201, status, {}
+
+    def _write_back(self, method: str, data: Repo, rest: str, payload: dict, headers):
+        if method == "POST" and (m := re.fullmatch(r"/statuses/([0-9a-f]{40})", rest)):
+            return self._status(data, m.group(1), payload, headers)
+        if method == "PATCH" and (m := re.fullmatch(r"/issues/comments/(\d+)", rest)):
+            try:
+                where, _, _ = self._find_comment(int(m.group(1)))
+            except KeyError:
+                return 404, {"message": "Not Found"}, {}
+            if where is not data:
+                return 404, {"message": "Not Found"}, {}
+            return 200, self.edit_comment(int(m.group(1)), payload["body"]), {}
+        if method == "POST" and (m := re.fullmatch(r"/pulls/(\d+)/reviews", rest)):
+            pull = data.pulls.get(int(m.group(1)))
+            if pull is None:
+                return 404, {"message": "Not Found"}, {}
+            event, body = payload.get("event", ""), payload.get("body", "")
+            if event not in self.REVIEW_STATES:
+                return 422, {"message": "Unprocessable Entity", "errors": ["event"]}, {}
+            if event != "APPROVE" and not body:
+                return 422, {"message": "Unprocessable Entity", "errors": ["Body is required"]}, {}
+            login = self._login_of(headers)
+            if event != "COMMENT" and (pull.get("user") or {}).get("login") == login:
+                message = "Can not approve your own pull request"
+                return 422, {"message": "Unprocessable Entity", "errors": [message]}, {}
+            review_id = next(self._ids)
+            review = {
+                "id": review_id,
+                "user": self._user(login),
+                "body": body,
+                "state": self.REVIEW_STATES[event],
+                "submitted_at": iso(self._tick()),
+                "html_url": f"{pull['html_url']}#pullrequestreview-{review_id}",
+            }
+            self.reviews.setdefault((data.full_name, pull["number"]), []).append(review)
+            return 200, review, {}
+        if method == "PUT" and (m := re.fullmatch(r"/pulls/(\d+)/reviews/(\d+)", rest)):
+            found = [
+                r
+                for r in self.reviews.get((data.full_name, int(m.group(1))), [])
+                if r["id"] == int(m.group(2))
+            ]
+            if not found:
+                return 404, {"message": "Not Found"}, {}
+            if not payload.get("body"):
+                return 422, {"message": "Unprocessable Entity", "errors": ["body"]}, {}
+            found[0]["body"] = payload["body"]
+            return 200, found[0], {}
+        return None
+
     def _get(self, data: Repo, rest: str, query: dict):
         if rest == "":
             return {"id": data.id, "full_name": data.full_name}
@@ -435,7 +566,9 @@ class FakeGitHub:
         if m := re.fullmatch(r"/issues/(\d+)", rest):
             return data.issues.get(int(m.group(1)))
         if m := re.fullmatch(r"/issues/(\d+)/comments", rest):
-            return data.comments.get(int(m.group(1)))
+            number = int(m.group(1))
+            # A pull request's conversation is an issue's: its comments list too.
+            return data.comments.get(number, [] if number in data.pulls else None)
         if rest == "/pulls":
             pulls = list(data.pulls.values())
             if query.get("state", "open") != "all":
