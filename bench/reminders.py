@@ -24,36 +24,11 @@ os.environ.setdefault("SECRET_KEY", "bench-only")
 
 import django  # noqa: E402
 
+from bench.database import ensure_database  # noqa: E402
+
 STUDENTS = int(os.environ.get("BENCH_STUDENTS", "10000"))
 MENTORS = STUDENTS // 20
 SLUG = "bench-reminders"
-
-
-def ensure_database() -> None:
-    """Create the PostgreSQL database named in DATABASE_URL if it is missing."""
-    from django.conf import settings
-
-    db = settings.DATABASES["default"]
-    if db["ENGINE"] != "django.db.backends.postgresql":
-        return
-    import psycopg
-
-    params = {
-        k: v
-        for k, v in {
-            "host": db["HOST"],
-            "port": db["PORT"] or None,
-            "user": db["USER"],
-            "password": db["PASSWORD"],
-        }.items()
-        if v
-    }
-    with psycopg.connect(dbname="postgres", autocommit=True, **params) as conn:
-        exists = conn.execute(
-            "SELECT 1 FROM pg_database WHERE datname = %s", [db["NAME"]]
-        ).fetchone()
-        if not exists:
-            conn.execute(f'CREATE DATABASE "{db["NAME"]}"')
 
 
 def seed():

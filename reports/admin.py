@@ -135,7 +135,30 @@ def _queue(reports: QuerySet[Report]) -> QuerySet[Report]:
     )
 
 
-class ReviewStatusFilter(admin.SimpleListFilter):
+class FilterWithDefault(admin.SimpleListFilter):
+    """A list filter that starts on `default` rather than on everything, and
+    offers "All" (ANY) in place of Django's unfiltered first choice."""
+
+    default: str
+
+    def value(self):
+        return super().value() or self.default
+
+    def choices(self, changelist):
+        yield {
+            "selected": self.value() == ANY,
+            "query_string": changelist.get_query_string({self.parameter_name: ANY}),
+            "display": _("All"),
+        }
+        for lookup, title in self.lookup_choices:
+            yield {
+                "selected": self.value() == str(lookup),
+                "query_string": changelist.get_query_string({self.parameter_name: lookup}),
+                "display": title,
+            }
+
+
+class ReviewStatusFilter(FilterWithDefault):
     """Without a choice the queue shows what waits for the user's review (the
     home page's count, reports.status.awaiting_review); "All" shows everything."""
 
@@ -150,21 +173,7 @@ class ReviewStatusFilter(admin.SimpleListFilter):
             *Review.Verdict.choices,
         ]
 
-    def value(self):
-        return super().value() or WAITING
-
-    def choices(self, changelist):
-        yield {
-            "selected": self.value() == ANY,
-            "query_string": changelist.get_query_string({self.parameter_name: ANY}),
-            "display": _("All"),
-        }
-        for lookup, title in self.lookup_choices:
-            yield {
-                "selected": self.value() == str(lookup),
-                "query_string": changelist.get_query_string({self.parameter_name: lookup}),
-                "display": title,
-            }
+    default = WAITING
 
     def queryset(self, request, queryset):
         value = self.value()
@@ -705,7 +714,7 @@ class DecisionForm(forms.ModelForm):
         widgets = {"answer": forms.Textarea(attrs={"rows": 3})}
 
 
-class RequestStatusFilter(admin.SimpleListFilter):
+class RequestStatusFilter(FilterWithDefault):
     """Without a choice: the requests still waiting for a decision."""
 
     title = _("status")
@@ -714,21 +723,7 @@ class RequestStatusFilter(admin.SimpleListFilter):
     def lookups(self, request, model_admin):
         return AllowanceRequest.Status.choices
 
-    def value(self):
-        return super().value() or AllowanceRequest.Status.PENDING
-
-    def choices(self, changelist):
-        yield {
-            "selected": self.value() == ANY,
-            "query_string": changelist.get_query_string({self.parameter_name: ANY}),
-            "display": _("All"),
-        }
-        for lookup, title in self.lookup_choices:
-            yield {
-                "selected": self.value() == str(lookup),
-                "query_string": changelist.get_query_string({self.parameter_name: lookup}),
-                "display": title,
-            }
+    default = AllowanceRequest.Status.PENDING
 
     def queryset(self, request, queryset):
         if self.value() in AllowanceRequest.Status.values:

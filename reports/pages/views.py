@@ -91,17 +91,22 @@ def reply_page(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect(reverse("reports:detail", args=[report.pk]) + "#conversation")
 
 
-@login_required
-@require_http_methods(["GET", "POST"])
-def ask_page(request: HttpRequest, cohort: str, number: int) -> HttpResponse:
-    """Ask the mentors and TAs for an extension or an excuse for one period."""
-    period = get_object_or_404(
+def _students_period(request: HttpRequest, cohort: str, number: int) -> Period:
+    """A period of a cohort the signed-in person is a student of (404 otherwise)."""
+    return get_object_or_404(
         Period.objects.select_related("cohort"),
         cohort__slug=cohort,
         number=number,
         cohort__memberships__user=request.user,
         cohort__memberships__role=Role.STUDENT,
     )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def ask_page(request: HttpRequest, cohort: str, number: int) -> HttpResponse:
+    """Ask the mentors and TAs for an extension or an excuse for one period."""
+    period = _students_period(request, cohort, number)
     form = AskForm()
     if request.method == "POST":
         form = AskForm(request.POST)
@@ -143,13 +148,7 @@ def ask_page(request: HttpRequest, cohort: str, number: int) -> HttpResponse:
 def write_page(request: HttpRequest, cohort: str, number: int) -> HttpResponse:
     # Only the signed-in student's own report is ever addressed: the URL names
     # a period, never a report or a student, so there is nobody else's to forge.
-    period = get_object_or_404(
-        Period.objects.select_related("cohort"),
-        cohort__slug=cohort,
-        number=number,
-        cohort__memberships__user=request.user,
-        cohort__memberships__role=Role.STUDENT,
-    )
+    period = _students_period(request, cohort, number)
     report = Report.objects.filter(student=request.user, period=period).first()
     context = {
         "period": period,
