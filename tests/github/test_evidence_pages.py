@@ -148,3 +148,4 @@ def test_the_review_workspace_shows_the_evidence_beside_the_report(client, camp,
     assert page.count("data-not-by-student") == 1
     # Last period's plan is the workspace's own, shown once.
     assert "data-plan" not in page and page.count("写文档") == 1
+    assert "{#" not in page and "hide_plan" not in page  # no template text leaks
