@@ -1,6 +1,10 @@
-"""What every benchmark on PostgreSQL needs first: its database."""
+"""What a benchmark needs before it measures: its database."""
 
 from __future__ import annotations
+
+import os
+import tempfile
+import warnings
 
 from django.conf import settings
 
@@ -29,3 +33,17 @@ def ensure_database() -> None:
         ).fetchone()
         if not exists:
             conn.execute(f'CREATE DATABASE "{db["NAME"]}"')
+
+
+def use_throwaway_database(prefix: str) -> None:
+    """Before Django starts: a new SQLite file (BENCH_DATABASE_URL names another
+    database), the production settings' quiet logs, and no warning about the
+    static files a benchmark never serves."""
+    folder = tempfile.mkdtemp(prefix=prefix)
+    os.environ["DATABASE_URL"] = os.environ.get(
+        "BENCH_DATABASE_URL", f"sqlite:///{folder}/bench.sqlite3"
+    )
+    os.environ.setdefault("SECRET_KEY", "bench-only")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "camp.settings")
+    os.environ["LOG_LEVEL"] = "WARNING"
+    warnings.filterwarnings("ignore", message="No directory at")

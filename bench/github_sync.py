@@ -19,20 +19,14 @@ import json
 import os
 import statistics
 import sys
-import tempfile
 import time
-import warnings
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-TMP = tempfile.mkdtemp(prefix="bench-github-")
-os.environ["DATABASE_URL"] = os.environ.get("BENCH_DATABASE_URL", f"sqlite:///{TMP}/bench.sqlite3")
-os.environ.setdefault("SECRET_KEY", "bench-only")
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "camp.settings")
-os.environ["LOG_LEVEL"] = "WARNING"
-# The bench serves no static files.
-warnings.filterwarnings("ignore", message="No directory at")
+from bench.database import use_throwaway_database  # noqa: E402
+
+use_throwaway_database("bench-github-")
 
 import django  # noqa: E402
 
