@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from camp.models import Cohort, User
 from reports.models import Period
-from reports.overview.grid import ProjectGroup, project_groups, report_path
+from reports.overview.grid import ProjectGroup, project_groups, report_paths
 from reports.status import SUBMITTED_STATES, State
 
 ReportURL = Callable[[int], str] | str | None
@@ -42,9 +42,10 @@ def summary_text(period: Period, groups: list[ProjectGroup], *, report_url: Repo
     link: Callable[[int], str] | None
     if isinstance(report_url, str):
         base_url = report_url.rstrip("/")
+        path = report_paths()
 
         def link(report_id: int) -> str:
-            return base_url + report_path(report_id)
+            return base_url + path(report_id)
     else:
         link = report_url
 
