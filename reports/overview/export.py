@@ -113,9 +113,15 @@ def spreadsheet_text(value: Any) -> Any:
     return value
 
 
+# RFC 4180's line end. csv.writer quotes a field that holds any character of
+# its line end: with "\n" alone, a carriage return in a name went out unquoted
+# and split the line for every reader.
+CSV_LINE_END = "\r\n"
+
+
 def write_csv(records: Iterator[dict[str, Any]], out: io.TextIOBase) -> None:
     writer = csv.DictWriter(
-        out, fieldnames=EXPORT_FIELDS, lineterminator="\n", extrasaction="ignore"
+        out, fieldnames=EXPORT_FIELDS, lineterminator=CSV_LINE_END, extrasaction="ignore"
     )
     writer.writeheader()
     for record in records:
@@ -147,42 +153,62 @@ CSV_FIELDS = [
 ]
 
 
-def csv_rows(
-    overview: Overview, rows: Iterable[StudentRow] | None = None
-) -> Iterator[list[str | int]]:
-    """One row per student (all of the overview's, or `rows`) and period, the header
-    first. Times are ISO 8601 in the cohort's time zone; days_late counts started
-    days (for a missing report: so far)."""
+def _csv_line(values: list[str | int]) -> str:
+    """One CSV line, without its line end, quoted as csv.writer quotes it."""
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator=CSV_LINE_END).writerow(values)
+    return buffer.getvalue().removesuffix(CSV_LINE_END)
+
+
+def csv_text(overview: Overview, rows: Iterable[StudentRow] | None = None) -> str:
+    """The overview as CSV: a line per student (all of the overview's, or `rows`)
+    and period, the header first. Times are ISO 8601 in the cohort's time zone;
+    days_late counts started days (for a missing report: so far).
+
+    A big camp's CSV has 13,000 lines, and quoting every field through
+    csv.writer cost more than building the overview. So the columns that repeat
+    (a student's on each of their lines, a period's on each of its) go through
+    csv.writer once per student and per period, and a cell's own columns, a
+    state name, ISO times and numbers, which never need quoting, are joined as
+    they are."""
     tz = overview.cohort.tzinfo
 
     def instant(value: datetime.datetime | None) -> str:
         return value.astimezone(tz).isoformat() if value else ""
 
-    period_fields = {
-        period.id: [
-            period.number,
-            period.starts_on.isoformat(),
-            period.ends_on.isoformat(),
-            instant(period.due_at),
-        ]
+    periods = {
+        period.id: _csv_line(
+            [
+                period.number,
+                period.starts_on.isoformat(),
+                period.ends_on.isoformat(),
+                instant(period.due_at),
+            ]
+        )
         for period in overview.periods
     }
-    yield CSV_FIELDS
+    no_activity = ("", "", "", "")
+    lines = [_csv_line(CSV_FIELDS)]
     for row in overview.rows if rows is None else rows:
-        student = [
-            row.login,
-            row.student.name,
-            row.project_title if row.project_id is not None else "",
-            " ".join(str(m) for m in row.mentors),
-        ]
-        student = [spreadsheet_text(value) for value in student]
+        student = _csv_line(
+            [
+                spreadsheet_text(value)
+                for value in (
+                    row.login,
+                    row.student.name,
+                    row.project_title if row.project_id is not None else "",
+                    " ".join(str(m) for m in row.mentors),
+                )
+            ]
+        )
         for cell in row.cells:
-            yield [
-                *student,
-                *period_fields[cell.period.id],
+            own = (
                 cell.state.value,
                 instant(cell.submitted_at),
                 instant(cell.reviewed_at),
                 "" if cell.days_late is None else cell.days_late,
-                *(cell.activity if cell.activity is not None else ("", "", "", "")),
-            ]
+                *(cell.activity or no_activity),
+            )
+            lines.append(f"{student},{periods[cell.period.id]},{','.join(map(str, own))}")
+    lines.append("")
+    return CSV_LINE_END.join(lines)

