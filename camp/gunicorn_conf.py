@@ -33,7 +33,7 @@ logconfig_dict = logging_config(
 )
 
 
-def post_worker_init(worker) -> None:
+def post_worker_init(worker: object) -> None:
     """The app is loaded: what exists now (Django, the apps, their modules)
     lives as long as the worker, so it leaves the garbage collector's watch
     (the use gc.freeze() is made for). A full collection then walks only what

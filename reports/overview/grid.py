@@ -336,18 +336,20 @@ def _load(cohort: Cohort, students: QuerySet[User], periods: Iterable[Period]) -
     for mentor_list in mentors.values():
         mentor_list.sort(key=user_sort_key)
     newest_revision = Revision.objects.filter(report=OuterRef("pk")).order_by("-created_at")
-    reports = _per_student(
-        (student_id, period_id, ReportFacts(id, status, instant(submitted), instant(revised)))
-        for id, student_id, period_id, status, submitted, revised in (
-            Report.objects.filter(period__in=period_ids, student__in=student_ids)
-            .order_by()
-            .annotate(
-                submitted=EpochMicroseconds("submitted_at"),
-                revised=EpochMicroseconds(Subquery(newest_revision.values("created_at")[:1])),
-            )
-            .values_list("id", "student_id", "period_id", "status", "submitted", "revised")
+    reports: PerStudent[ReportFacts] = defaultdict(dict)
+    for report_id, student_id, period_id, status, submitted, revised in (
+        Report.objects.filter(period__in=period_ids, student__in=student_ids)
+        .order_by()
+        .annotate(
+            submitted=EpochMicroseconds("submitted_at"),
+            revised=EpochMicroseconds(Subquery(newest_revision.values("created_at")[:1])),
         )
-    )
+        .values_list("id", "student_id", "period_id", "status", "submitted", "revised")
+    ):
+        # One report per student and period (Report's constraint).
+        reports[student_id][period_id] = ReportFacts(
+            report_id, status, instant(submitted), instant(revised)
+        )
     reviews: dict[int, list[tuple[int | None, str, datetime.datetime]]] = defaultdict(list)
     for report_id, mentor_id, verdict, created in (
         Review.objects.filter(report__period__in=period_ids, report__student__in=student_ids)

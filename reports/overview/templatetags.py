@@ -81,7 +81,14 @@ def _marks(context: template.Context) -> dict[State | str, str]:
 
 
 @register.simple_tag(takes_context=True)
-def overview_row(context: template.Context, row: StudentRow) -> SafeString:
+def overview_rows(context: template.Context, rows: list[StudentRow]) -> SafeString:
+    """The rows of a group of students, one tag for all of them: a tag per row
+    cost the template engine as much as writing the row."""
+    marks = _marks(context)
+    return mark_safe("\n".join(_row(marks, row) for row in rows))  # noqa: S308 (_row escapes)
+
+
+def _row(marks: dict[State | str, str], row: StudentRow) -> str:
     """One student's row: login, name and mentors, then a cell per period.
 
     A cell is its state's class and mark only. What would repeat in every cell
@@ -89,7 +96,6 @@ def overview_row(context: template.Context, row: StudentRow) -> SafeString:
     (overview.js turns the mark into a link to it) and the days late after a
     slash, e.g. "812,,815/2,/3". overview.js builds each cell's title from its
     column and the legend."""
-    marks = _marks(context)
     mentors = ", ".join(f"@{escape(str(m))}" for m in row.mentors)
     parts = [
         f'<th scope="row"><span class="login">@{escape(row.login)}</span> '
@@ -124,9 +130,8 @@ def overview_row(context: template.Context, row: StudentRow) -> SafeString:
         else:
             # No quotes and no </td>: both optional in HTML, and 10 bytes a cell.
             parts.append(f"<td class=s-{STATE_CODES[cell.state]}>{mark}")
-    return mark_safe(  # noqa: S308 (every piece above is escaped or a number)
-        f'<tr data-cells="{",".join(entries)}">{"".join(parts)}</tr>'
-    )
+    # Every piece above is escaped or a number.
+    return f'<tr data-cells="{",".join(entries)}">{"".join(parts)}</tr>'
 
 
 @register.simple_tag
