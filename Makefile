@@ -73,7 +73,8 @@ bench-import: export DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/postgres
 bench-import: install
 	$(BIN)/python bench/import_repo.py
 
-# The review queue in the admin with thousands of reports (throwaway test database).
+# The review queue in the admin with thousands of reports (throwaway test database),
+# each time with its ratio to the same page's queries alone.
 bench-admin-queue: install-test
 	$(BIN)/python bench/admin_queue.py
 
