@@ -78,7 +78,8 @@ bench-import: install
 bench-admin-queue: install-test
 	$(BIN)/python bench/admin_queue.py
 
-# A reminder pass for 10,000 students on PostgreSQL: time and queries of planning and the dry run.
+# A reminder pass for 10,000 students on PostgreSQL (the database is created and migrated
+# if missing): time and queries of planning and the dry run, with ratios to the queries alone.
 bench-reminders: export SECRET_KEY ?= bench-only
 bench-reminders: export DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/bench_reminders
 bench-reminders: install
