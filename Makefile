@@ -94,7 +94,8 @@ bench-overview: export DEBUG = 0
 bench-overview: install
 	$(BIN)/python bench/overview.py
 
-# GitHub sync against the fake GitHub server: requests, rate-limit units, webhook latency.
+# GitHub sync against the fake GitHub server: requests, rate-limit units, webhook latency;
+# each time with its ratio to the same operation's queries alone (throwaway SQLite database).
 bench-github: install-test
 	$(BIN)/python bench/github_sync.py
 
