@@ -99,7 +99,8 @@ bench-overview: install
 bench-github: install-test
 	$(BIN)/python bench/github_sync.py
 
-# Evidence (issue 19): 100 students x 1 period against the fake GitHub's search limit.
+# Evidence (issue 19): 100 students x 1 period against the fake GitHub's search limit;
+# each time with its ratio to the same collection's queries alone (throwaway SQLite database).
 bench-evidence: install-test
 	$(BIN)/python bench/evidence.py
 
