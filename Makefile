@@ -67,7 +67,9 @@ bench: bench-import bench-overview bench-reminders bench-github bench-admin-queu
 bench-%: export SECURE_SSL_REDIRECT = 0
 bench-%: export LOG_LEVEL = WARNING
 
-# Full import of the real camp bundle into an empty PostgreSQL database, then a no-op rerun.
+# Full import of the real camp bundle into an empty PostgreSQL database (bench_import, or
+# BENCH_IMPORT_DATABASE_URL; dropped and created), then a no-op rerun; each time with its
+# ratio to the same command's queries alone.
 bench-import: export SECRET_KEY ?= insecure-key-for-bench-only
 bench-import: export DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/postgres
 bench-import: install
