@@ -52,7 +52,7 @@ from django.core.cache import cache  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.test import Client, TestCase  # noqa: E402
 
-from bench.floor import floor, rehearse, with_floor  # noqa: E402
+from bench.floor import duration, floor, rehearse, with_floor  # noqa: E402
 from camp.celery import app as celery_app  # noqa: E402
 from camp.models import Cohort, Membership, Role, User  # noqa: E402
 from reports.access import visible_reports  # noqa: E402
@@ -201,7 +201,7 @@ def main() -> None:
     print(
         f"first full sync: {first.requests} requests, {first.rate_limit_units} rate-limit units, "
         f"{first.reports_created} reports created, {first.revisions_added} revisions, "
-        f"{with_floor(elapsed, base)} (floor {base * 1000:.0f} ms, {len(sql)} statements)"
+        f"{with_floor(elapsed, base)} (floor {duration(base)}, {len(sql)} statements)"
     )
     sql = rehearse(lambda: sync_cohort(cohort))
     base = floor(sql, rollback=True)
@@ -211,7 +211,7 @@ def main() -> None:
     print(
         f"idle re-sync: {idle.requests} requests, {idle.not_modified} answered 304, "
         f"{idle.rate_limit_units} rate-limit units, {with_floor(elapsed, base)} "
-        f"(floor {base * 1000:.1f} ms, {len(sql)} statements)"
+        f"(floor {duration(base)}, {len(sql)} statements)"
     )
 
     celery_app.conf.task_always_eager = True
@@ -221,7 +221,7 @@ def main() -> None:
     eager = rounds.latency(20)
     print(
         f"webhook to visible, task run in-process after commit: {describe(eager, base)} "
-        f"(floor {base * 1000:.1f} ms, {len(sql)} statements)"
+        f"(floor {duration(base)}, {len(sql)} statements)"
     )
     celery_app.conf.task_always_eager = False
     if os.environ.get("REDIS_URL"):
