@@ -67,17 +67,21 @@ bench: bench-import bench-overview bench-reminders bench-github bench-admin-queu
 bench-%: export SECURE_SSL_REDIRECT = 0
 bench-%: export LOG_LEVEL = WARNING
 
-# Full import of the real camp bundle into an empty PostgreSQL database, then a no-op rerun.
+# Full import of the real camp bundle into an empty PostgreSQL database (bench_import, or
+# BENCH_IMPORT_DATABASE_URL; dropped and created), then a no-op rerun; each time with its
+# ratio to the same command's queries alone.
 bench-import: export SECRET_KEY ?= insecure-key-for-bench-only
 bench-import: export DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/postgres
 bench-import: install
 	$(BIN)/python bench/import_repo.py
 
-# The review queue in the admin with thousands of reports (throwaway test database).
+# The review queue in the admin with thousands of reports (throwaway test database),
+# each time with its ratio to the same page's queries alone.
 bench-admin-queue: install-test
 	$(BIN)/python bench/admin_queue.py
 
-# A reminder pass for 10,000 students on PostgreSQL: time and queries of planning and the dry run.
+# A reminder pass for 10,000 students on PostgreSQL (the database is created and migrated
+# if missing): time and queries of planning and the dry run, with ratios to the queries alone.
 bench-reminders: export SECRET_KEY ?= bench-only
 bench-reminders: export DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/bench_reminders
 bench-reminders: install
@@ -92,11 +96,13 @@ bench-overview: export DEBUG = 0
 bench-overview: install
 	$(BIN)/python bench/overview.py
 
-# GitHub sync against the fake GitHub server: requests, rate-limit units, webhook latency.
+# GitHub sync against the fake GitHub server: requests, rate-limit units, webhook latency;
+# each time with its ratio to the same operation's queries alone (throwaway SQLite database).
 bench-github: install-test
 	$(BIN)/python bench/github_sync.py
 
-# Evidence (issue 19): 100 students x 1 period against the fake GitHub's search limit.
+# Evidence (issue 19): 100 students x 1 period against the fake GitHub's search limit;
+# each time with its ratio to the same collection's queries alone (throwaway SQLite database).
 bench-evidence: install-test
 	$(BIN)/python bench/evidence.py
 

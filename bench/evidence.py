@@ -9,7 +9,22 @@ at GitHub's real pace; the pacing logic is the same (it reads the reset from
 the headers). Prints the requests made, the waits, whether the limit was ever
 hit, the time, the time at GitHub's real pace, and a rerun on the closed period.
 
-Runs on its own throw-away SQLite database unless BENCH_DATABASE_URL is set.
+Runs on its own throw-away SQLite database unless BENCH_DATABASE_URL is set
+(a PostgreSQL database that is created if missing and migrated here; it must
+hold no bench data yet).
+
+The request counts, waits and limit hits have no time floor, and the time at
+GitHub's pace is computed, not measured. The two measured times are printed
+beside their ratio to a floor measured in the same run: the SQL of the same
+collection, replayed alone on one cursor with every row fetched, median of
+bench.floor.RUNS replays, each in a transaction rolled back, so no COMMIT is
+in the floor (bench/floor.py). The collection writes (evidence rows, checked
+references, ETags), and replaying what a committed run wrote would collide
+with the rows it created, so the SQL comes from a rehearsal on the same
+database state just before the measured run: the same collect_evidence call,
+rolled back, against the same fake GitHub. After the rehearsal the bench
+waits for the fake's search window to end and clears its log and limit-hit
+count, so the measured run starts as a first run would.
 """
 
 from __future__ import annotations
@@ -21,7 +36,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from bench.database import use_throwaway_database  # noqa: E402
+from bench.database import ensure_database, use_throwaway_database  # noqa: E402
 
 use_throwaway_database("bench-evidence-")
 
@@ -32,6 +47,7 @@ django.setup()
 from django.conf import settings  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 
+from bench.floor import duration, floor, rehearse, with_floor  # noqa: E402
 from camp.models import Cohort, Membership, Project, Role, User  # noqa: E402
 from reports.github.evidence import collect_evidence  # noqa: E402
 from reports.models import GitHubEvidence, ReferenceCheck  # noqa: E402
@@ -47,6 +63,7 @@ SHANGHAI = datetime.timezone(datetime.timedelta(hours=8))
 
 
 def build(fake: FakeGitHub) -> tuple[Cohort, datetime.datetime]:
+    ensure_database()
     call_command("migrate", verbosity=0)
     cohort = Cohort.objects.create(
         slug="bench",
@@ -83,6 +100,17 @@ def build(fake: FakeGitHub) -> tuple[Cohort, datetime.datetime]:
     return cohort, datetime.datetime(2025, 3, 25, 12, tzinfo=datetime.UTC)
 
 
+def rehearsed_floor(fake: FakeGitHub, collect) -> tuple[float, int]:
+    """(floor seconds, statement count) of `collect`, from a rehearsal; the fake
+    is then as it was before it: a new search window, no log, no limit hit."""
+    sql = rehearse(collect)
+    base = floor(sql, rollback=True)
+    time.sleep(fake.search_window_seconds)
+    fake.reset_log()
+    fake.search_limit_hits = 0
+    return base, len(sql)
+
+
 def main() -> None:
     fake = FakeGitHub().start()
     fake.search_window_seconds = WINDOW_SECONDS
@@ -90,9 +118,10 @@ def main() -> None:
     settings.GITHUB_TOKEN = "bench-token"
     try:
         cohort, after_the_period = build(fake)
-        fake.reset_log()
+        collect = lambda: collect_evidence(cohort, wait=True, now=after_the_period)  # noqa: E731
+        base, statements = rehearsed_floor(fake, collect)
         started = time.perf_counter()
-        result = collect_evidence(cohort, wait=True, now=after_the_period)
+        result = collect()
         elapsed = time.perf_counter() - started
         searches = len(fake.search_requests())
         others = fake.count() - searches
@@ -110,19 +139,23 @@ def main() -> None:
         )
         print(f"  waits for the reset  {result.waits}")
         print(f"  search limit hits    {fake.search_limit_hits} (403s)")
-        print(f"  time                 {elapsed:.1f} s")
+        print(
+            f"  time                 {with_floor(elapsed, base)} "
+            f"(floor {duration(base)}, {statements} statements)"
+        )
         print(
             f"  at GitHub's pace     about {(windows - 1) * GITHUB_WINDOW_SECONDS / 60:.0f} min "
             f"({windows} windows of {fake.search_limit})"
         )
         print(f"  merged PRs found     {merged}; references flagged {flagged}")
-        fake.reset_log()
+        base, statements = rehearsed_floor(fake, collect)
         started = time.perf_counter()
-        again = collect_evidence(cohort, wait=True, now=after_the_period)
+        again = collect()
+        elapsed = time.perf_counter() - started
         print(
             f"  rerun, closed period {len(fake.search_requests())} search requests, "
             f"{fake.count()} requests in all, kept {again.kept}, "
-            f"{time.perf_counter() - started:.2f} s"
+            f"{with_floor(elapsed, base)} (floor {duration(base)}, {statements} statements)"
         )
     finally:
         fake.stop()

@@ -6,8 +6,23 @@ Prints the requests of a first full sync, the requests and rate-limit units
 of an idle re-sync (a 304 costs no unit on GitHub), and the time from a
 webhook delivery to the report being visible.
 
-Runs on its own throw-away SQLite database unless BENCH_DATABASE_URL is set.
-With REDIS_URL set, the webhook is also measured through a real Celery worker.
+Runs on its own throw-away SQLite database unless BENCH_DATABASE_URL is set
+(a PostgreSQL database that is created if missing and migrated here; it must
+hold no bench data yet). With REDIS_URL set, the
+webhook is also measured through a real Celery worker.
+
+The request and unit counts have no time floor. Each time is printed beside its
+ratio to a floor measured in the same run: the SQL of the same operation,
+replayed alone on one cursor with every row fetched, median of bench.floor.RUNS
+replays, each in a transaction rolled back (bench/floor.py). Both syncs and a
+webhook round write, and replaying what a committed run wrote would collide
+with the rows it created, so the SQL comes from a rehearsal on the same
+database state just before the measured run: the same sync, or one more
+webhook round (delivery, the task run on commit, the visibility check),
+rolled back. The fake GitHub's rate-limit budget and the cache (the app's
+login) are reset after the first sync's rehearsal, so the counts printed are
+those of a true first sync. The worker's rounds use the in-process round's
+floor: the same statements, run by the worker.
 """
 
 from __future__ import annotations
@@ -24,7 +39,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from bench.database import use_throwaway_database  # noqa: E402
+from bench.database import ensure_database, use_throwaway_database  # noqa: E402
 
 use_throwaway_database("bench-github-")
 
@@ -35,8 +50,9 @@ django.setup()
 from django.conf import settings  # noqa: E402
 from django.core.cache import cache  # noqa: E402
 from django.core.management import call_command  # noqa: E402
-from django.test import Client  # noqa: E402
+from django.test import Client, TestCase  # noqa: E402
 
+from bench.floor import duration, floor, rehearse, with_floor  # noqa: E402
 from camp.celery import app as celery_app  # noqa: E402
 from camp.models import Cohort, Membership, Role, User  # noqa: E402
 from reports.access import visible_reports  # noqa: E402
@@ -52,6 +68,7 @@ SECRET = "bench-secret"
 
 
 def build(fake: FakeGitHub) -> tuple[Cohort, list[User]]:
+    ensure_database()
     call_command("migrate", verbosity=0)
     cohort = Cohort.objects.create(
         slug="bench",
@@ -94,40 +111,70 @@ def deliver(client: Client, payload: dict, delivery: str) -> int:
     return response.status_code
 
 
-def webhook_latency(fake: FakeGitHub, cohort: Cohort, student: User, rounds: int) -> list[float]:
-    """Seconds from POSTing an edited comment's delivery to the edit being visible."""
-    client = Client()
-    period = cohort.periods.get(number=PERIODS)
-    number = period.summary_issue_number
-    issue = fake.repo(REPO).issues[number]
-    comment = next(
-        c for c in fake.repo(REPO).comments[number] if c["user"]["login"] == student.github_login
-    )
-    timings = []
-    for n in range(rounds):
-        text = f"edited {n} {time.time()}"
-        edited = fake.edit_comment(comment["id"], text)
+class WebhookRounds:
+    """Rounds of: edit a student's comment on the fake GitHub, deliver the
+    webhook, wait until the edit is visible."""
+
+    def __init__(self, fake: FakeGitHub, cohort: Cohort, student: User) -> None:
+        self.fake, self.student, self.client = fake, student, Client()
+        self.period = cohort.periods.get(number=PERIODS)
+        number = self.period.summary_issue_number
+        self.issue = fake.repo(REPO).issues[number]
+        self.comment = next(
+            c
+            for c in fake.repo(REPO).comments[number]
+            if c["user"]["login"] == student.github_login
+        )
+        self.rounds = 0
+
+    def deliver_edit(self) -> str:
+        """Edit the comment and deliver the webhook; the new text."""
+        self.rounds += 1
+        text = f"edited {self.rounds} {time.time()}"
+        edited = self.fake.edit_comment(self.comment["id"], text)
         payload = {
             "action": "edited",
             "repository": {"full_name": REPO},
-            "issue": issue,
+            "issue": self.issue,
             "comment": edited,
         }
-        started = time.perf_counter()
-        status = deliver(client, payload, f"bench-{student.pk}-{n}-{time.time()}")
+        delivery = f"bench-{self.student.pk}-{self.rounds}-{time.time()}"
+        status = deliver(self.client, payload, delivery)
         if status != 200:
             raise RuntimeError(f"webhook answered {status}")
-        while not visible_reports(student).filter(period=period, body=text).exists():
-            time.sleep(0.002)
-            if time.perf_counter() - started > 30:
-                raise RuntimeError("webhook not processed within 30 s")
-        timings.append(time.perf_counter() - started)
-    return timings
+        return text
+
+    def visible(self, text: str) -> bool:
+        return visible_reports(self.student).filter(period=self.period, body=text).exists()
+
+    def latency(self, rounds: int) -> list[float]:
+        """Seconds from POSTing an edited comment's delivery to the edit being visible."""
+        timings = []
+        for _ in range(rounds):
+            started = time.perf_counter()
+            text = self.deliver_edit()
+            while not self.visible(text):
+                time.sleep(0.002)
+                if time.perf_counter() - started > 30:
+                    raise RuntimeError("webhook not processed within 30 s")
+            timings.append(time.perf_counter() - started)
+        return timings
+
+    def rehearsal(self) -> None:
+        """One round inside the rehearsal's transaction: the task that the
+        delivery leaves for after the commit runs (eagerly) where the commit
+        would be, then the edit is looked for once, as a real round does."""
+        with TestCase.captureOnCommitCallbacks(execute=True):
+            text = self.deliver_edit()
+        if not self.visible(text):
+            raise RuntimeError("the rehearsed webhook round left the edit invisible")
 
 
-def describe(timings: list[float]) -> str:
-    median = statistics.median(timings) * 1000
-    return f"median {median:.0f} ms, max {max(timings) * 1000:.0f} ms over {len(timings)}"
+def describe(timings: list[float], base: float) -> str:
+    return (
+        f"median {with_floor(statistics.median(timings), base)}, "
+        f"max {with_floor(max(timings), base)} over {len(timings)}"
+    )
 
 
 def main() -> None:
@@ -142,30 +189,49 @@ def main() -> None:
         f"{STUDENTS} comments each; {PERIODS * STUDENTS} merged PRs with one report file each"
     )
 
+    # The rehearsal's requests spend the fake's budget and cache the app's
+    # login: both are put back, so the counts below are a first sync's.
+    sql = rehearse(lambda: sync_cohort(cohort))
+    base = floor(sql, rollback=True)
+    fake.rate_remaining = fake.RATE_LIMIT
+    cache.clear()
     started = time.perf_counter()
     first = sync_cohort(cohort)
+    elapsed = time.perf_counter() - started
     print(
         f"first full sync: {first.requests} requests, {first.rate_limit_units} rate-limit units, "
         f"{first.reports_created} reports created, {first.revisions_added} revisions, "
-        f"{time.perf_counter() - started:.1f} s"
+        f"{with_floor(elapsed, base)} (floor {duration(base)}, {len(sql)} statements)"
     )
+    sql = rehearse(lambda: sync_cohort(cohort))
+    base = floor(sql, rollback=True)
     started = time.perf_counter()
     idle = sync_cohort(cohort)
+    elapsed = time.perf_counter() - started
     print(
         f"idle re-sync: {idle.requests} requests, {idle.not_modified} answered 304, "
-        f"{idle.rate_limit_units} rate-limit units, {time.perf_counter() - started:.2f} s"
+        f"{idle.rate_limit_units} rate-limit units, {with_floor(elapsed, base)} "
+        f"(floor {duration(base)}, {len(sql)} statements)"
     )
 
     celery_app.conf.task_always_eager = True
-    eager = webhook_latency(fake, cohort, students[0], rounds=20)
-    print(f"webhook to visible, task run in-process after commit: {describe(eager)}")
+    rounds = WebhookRounds(fake, cohort, students[0])
+    sql = rehearse(rounds.rehearsal)
+    base = floor(sql, rollback=True)
+    eager = rounds.latency(20)
+    print(
+        f"webhook to visible, task run in-process after commit: {describe(eager, base)} "
+        f"(floor {duration(base)}, {len(sql)} statements)"
+    )
     celery_app.conf.task_always_eager = False
     if os.environ.get("REDIS_URL"):
         from celery.contrib.testing.worker import start_worker
 
         with start_worker(celery_app, perform_ping_check=False, pool="solo", loglevel="WARNING"):
-            queued = webhook_latency(fake, cohort, students[1], rounds=20)
-        print(f"webhook to visible, through a real Celery worker over Redis: {describe(queued)}")
+            queued = WebhookRounds(fake, cohort, students[1]).latency(20)
+        print(
+            f"webhook to visible, through a real Celery worker over Redis: {describe(queued, base)}"
+        )
     else:
         print("webhook through a real Celery worker: skipped (REDIS_URL not set)")
     fake.stop()
