@@ -21,13 +21,20 @@ flush to disk) are outside the floor.
 from __future__ import annotations
 
 import collections
+import json
+import os
 import re
 import statistics
+import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext
+from io import StringIO
+from pathlib import Path
 from typing import TypeVar
 
+import django
+from django.core.management import call_command
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
@@ -175,19 +182,9 @@ def main() -> None:
     management command that another process times (bench/import_repo.py).
     Rehearses the command here, rolled back, replays its SQL, and prints
     {"floor": seconds, "statements": count} as JSON on the last line."""
-    import json
-    import os
-    import sys
-    from io import StringIO
-    from pathlib import Path
-
-    import django
-
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "camp.settings")
     django.setup()
-    from django.core.management import call_command
-
     args = sys.argv[1:]
     runs = RUNS
     if args[:1] == ["--runs"]:

@@ -34,6 +34,7 @@ from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext, setup_test_environment  # noqa: E402
 
 from bench.database import ensure_database  # noqa: E402
+from bench.floor import floor  # noqa: E402
 from camp.models import Cohort, User, mark_cohort_changed  # noqa: E402
 
 SIZES = [("bench-small", 50, 5, 13), ("bench-large", 500, 60, 26)]
@@ -66,20 +67,6 @@ def timed(client: Client, url: str, before=None) -> tuple[float, float, int, int
         len(response.content),
         [query["sql"] for query in queries.captured_queries],
     )
-
-
-def floor(queries: list[str]) -> float:
-    """Median wall seconds of running the request's queries alone, every row fetched."""
-    times = []
-    for _ in range(RUNS):
-        started = time.perf_counter()
-        with connection.cursor() as cursor:
-            for sql in queries:
-                cursor.execute(sql)
-                if cursor.description is not None:
-                    cursor.fetchall()
-        times.append(time.perf_counter() - started)
-    return statistics.median(times)
 
 
 def main() -> None:

@@ -202,13 +202,12 @@ def csv_text(overview: Overview, rows: Iterable[StudentRow] | None = None) -> st
             ]
         )
         for cell in row.cells:
-            own = (
-                cell.state.value,
-                instant(cell.submitted_at),
-                instant(cell.reviewed_at),
-                "" if cell.days_late is None else cell.days_late,
-                *(cell.activity or no_activity),
+            late = "" if cell.days_late is None else cell.days_late
+            opened, merged, reviews, issues = cell.activity or no_activity
+            lines.append(
+                f"{student},{periods[cell.period.id]},{cell.state.value},"
+                f"{instant(cell.submitted_at)},{instant(cell.reviewed_at)},{late},"
+                f"{opened},{merged},{reviews},{issues}"
             )
-            lines.append(f"{student},{periods[cell.period.id]},{','.join(map(str, own))}")
     lines.append("")
     return CSV_LINE_END.join(lines)

@@ -87,6 +87,9 @@ class EpochMicroseconds(Func):
     running the queries; integers load in C. `instant()` turns one back into
     the same datetime, so instants compare exactly as stored."""
 
+    # EXTRACT answers an exact numeric; date_part()'s double is cheaper but
+    # can be a microsecond off (the property test in
+    # tests/overview/test_reading_instants.py found one).
     template = "(EXTRACT(EPOCH FROM %(expressions)s) * 1000000)::bigint"
     output_field = BigIntegerField()
     arity = 1

@@ -10,7 +10,7 @@ from django.db import connection
 from django.db.backends.sqlite3.base import DatabaseWrapper as SQLiteWrapper
 from django.db.models import DateTimeField, Value
 from django.urls import reverse
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from reports.access import overview_students
@@ -24,6 +24,23 @@ moments = st.datetimes(
     max_value=datetime.datetime(2199, 12, 31),
     timezones=st.just(datetime.UTC),
 )
+
+
+# The last and first microsecond of a second, where rounding would show.
+EDGES = [
+    datetime.datetime(2025, 3, 17, 15, 59, 59, 999999, tzinfo=datetime.UTC),
+    datetime.datetime(2025, 3, 17, 15, 59, 59, 999500, tzinfo=datetime.UTC),
+    datetime.datetime(2199, 12, 31, 23, 59, 59, 999999, tzinfo=datetime.UTC),
+    datetime.datetime(1971, 1, 1, 0, 0, 0, 1, tzinfo=datetime.UTC),
+    # PostgreSQL's date_part('epoch') read this one a microsecond early.
+    datetime.datetime(2107, 1, 1, 0, 0, 0, 89, tzinfo=datetime.UTC),
+]
+
+
+def with_edges(test):
+    for moment in EDGES:
+        test = example(moment=moment)(test)
+    return test
 
 
 def read_back(db_connection, moment: datetime.datetime) -> datetime.datetime | None:
@@ -59,6 +76,7 @@ def sqlite(django_db_blocker):
     max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 @given(moment=moments)
+@with_edges
 def test_an_instant_reads_back_exactly_on_sqlite(sqlite, moment):
     assert read_back(sqlite, moment) == moment
 
@@ -68,6 +86,7 @@ def test_an_instant_reads_back_exactly_on_sqlite(sqlite, moment):
     max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 @given(moment=moments)
+@with_edges
 def test_an_instant_reads_back_exactly_on_the_test_database(moment):
     assert read_back(connection, moment) == moment
 
