@@ -79,7 +79,11 @@ def main() -> None:
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
     engine = settings.DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1]
-    print(f"database: {engine} {settings.DATABASES['default']['NAME']}, {os.cpu_count()} CPUs")
+    cache = settings.CACHES["pages"]["BACKEND"].rsplit(".", 1)[-1]
+    print(
+        f"database: {engine} {settings.DATABASES['default']['NAME']}, page cache: {cache}"
+        f" (Redis when REDIS_URL is set, as in production), {os.cpu_count()} CPUs"
+    )
     for slug, students, mentors, periods in SIZES:
         started = time.perf_counter()
         call_command(

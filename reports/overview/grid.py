@@ -209,6 +209,7 @@ class WaitingReview:
     row: StudentRow
     cell: Cell
     waiting: datetime.timedelta
+    url: str
 
 
 @dataclass(frozen=True)
@@ -633,8 +634,9 @@ def build_overview(
         if last_due
         else []
     )
+    path = report_paths()
     waiting = [
-        WaitingReview(row, cell, now - cell.submitted_at)
+        WaitingReview(row, cell, now - cell.submitted_at, path(cell.report_id))
         for row in rows
         for cell in row.cells
         if cell.report_id is not None

@@ -14,6 +14,7 @@ from django import template
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext, ngettext, pgettext_lazy
 
+from camp.models import User
 from reports.overview.grid import StudentRow
 from reports.status import State
 
@@ -139,6 +140,12 @@ def days_late_format(days: int) -> str:
     """The translated "N days late" for a count like `days`, with {n} where the
     number goes: overview.js fills it in for each cell's title."""
     return ngettext("%(days)d day late", "%(days)d days late", days).replace("%(days)d", "{n}")
+
+
+@register.filter
+def mentions(users: list[User]) -> str:
+    """'@mentor-a, @mentor-b' (escaped by the template, as any variable)."""
+    return ", ".join(f"@{user}" for user in users)
 
 
 @register.filter
