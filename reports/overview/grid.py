@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import NamedTuple, TypeVar
 
+from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import BigIntegerField, Func, OuterRef, QuerySet, Subquery
 from django.db.models.sql.compiler import SQLCompiler
 from django.urls import reverse
@@ -94,11 +95,13 @@ class EpochMicroseconds(Func):
     output_field = BigIntegerField()
     arity = 1
 
-    def get_db_converters(self, connection) -> list:
+    def get_db_converters(self, connection: BaseDatabaseWrapper) -> list:
         # Both databases answer an integer already: no int() call per row.
         return self.output_field.get_db_converters(connection)
 
-    def as_sqlite(self, compiler: SQLCompiler, connection, **extra_context) -> tuple[str, list]:
+    def as_sqlite(
+        self, compiler: SQLCompiler, connection: BaseDatabaseWrapper, **extra_context: object
+    ) -> tuple[str, list]:
         # Django keeps instants in SQLite as UTC text, "YYYY-MM-DD HH:MM:SS[.ffffff]".
         # unixepoch() of the whole seconds only (it rounds .9995 up to the next
         # second), the microseconds from the text.
