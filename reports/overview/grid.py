@@ -281,6 +281,13 @@ def _natural_key(text: str) -> list[int | str]:
     return [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", text.lower())]
 
 
+# What the overview, its CSV, its summary and the API's overview show of a
+# person: str(user) and user.name. Only these are read: the others include two
+# timestamps each, which Django's PostgreSQL backend parses slowly (see
+# EpochMicroseconds), and a big camp has hundreds of people.
+SHOWN_USER_FIELDS = ("id", "username", "github_login", "display_name", "first_name", "last_name")
+
+
 def user_sort_key(user: User) -> list[int | str]:
     return _natural_key(str(user))
 
@@ -321,7 +328,8 @@ def _load(cohort: Cohort, students: QuerySet[User], periods: Iterable[Period]) -
     period_ids = [p.pk for p in periods]
     # A subquery, not a list of ids, so the SQL stays the same size for any cohort.
     student_ids = students.values("pk")
-    student_rows = sorted(User.objects.filter(pk__in=student_ids), key=user_sort_key)
+    people = User.objects.only(*SHOWN_USER_FIELDS)
+    student_rows = sorted(people.filter(pk__in=student_ids), key=user_sort_key)
     # order_by() drops the models' default orderings, which join and sort
     # every row by tables this page does not need.
     projects = {
@@ -334,9 +342,7 @@ def _load(cohort: Cohort, students: QuerySet[User], periods: Iterable[Period]) -
     }
     mentorships = Mentorship.objects.filter(cohort=cohort, student__in=student_ids)
     # One instance per mentor, not per assignment: a mentor has many students.
-    mentor_by_id = {
-        user.pk: user for user in User.objects.filter(pk__in=mentorships.values("mentor_id"))
-    }
+    mentor_by_id = {user.pk: user for user in people.filter(pk__in=mentorships.values("mentor_id"))}
     mentors: dict[int, list[User]] = defaultdict(list)
     for student_id, mentor_id in mentorships.values_list("student_id", "mentor_id"):
         mentors[student_id].append(mentor_by_id[mentor_id])

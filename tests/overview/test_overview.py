@@ -530,12 +530,19 @@ def test_open_pull_requests_show_as_pending_but_do_not_count(client, camp, histo
 # --- speed -------------------------------------------------------------------------------
 
 
-def page_queries(client) -> int:
-    with CaptureQueriesContext(connection) as queries:
-        assert client.get("/overview/camp/", {"mentor": "", "status": "late"}).status_code == 200
-    with CaptureQueriesContext(connection) as csv_queries:
-        assert client.get("/overview/camp.csv").status_code == 200
-    return len(queries), len(csv_queries)
+def page_queries(client) -> tuple[int, ...]:
+    """Queries of the page, its CSV, the API's overview and a period summary."""
+    counts = []
+    for path, query in [
+        ("/overview/camp/", {"mentor": "", "status": "late"}),
+        ("/overview/camp.csv", {}),
+        ("/api/cohorts/camp/overview/", {}),
+        ("/api/cohorts/camp/periods/2/summary/", {}),
+    ]:
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(path, query).status_code == 200, path
+        counts.append(len(queries))
+    return tuple(counts)
 
 
 def test_query_count_does_not_grow_with_the_cohort(client, camp, history):
