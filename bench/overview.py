@@ -1,7 +1,7 @@
 """Benchmark of the progress overview: server time and query count of the page
 for a small (50 x 13) and a large (500 x 26) demo cohort, and the CSV at the
-large size. Run with `make bench-overview` (PostgreSQL, see the Makefile); it
-creates its database and migrates it.
+large size. Run with `make bench-overview` (PostgreSQL and Redis, see the
+Makefile); it creates its database and migrates it.
 
 Server time is measured around Django's test client (the whole request through
 middleware, view and template, no network), median of 20 after a warm-up. The
