@@ -7,6 +7,7 @@ import tempfile
 import warnings
 
 from django.conf import settings
+from django.core.management import call_command
 
 
 def ensure_database() -> None:
@@ -33,6 +34,12 @@ def ensure_database() -> None:
         ).fetchone()
         if not exists:
             conn.execute(f'CREATE DATABASE "{db["NAME"]}"')
+
+
+def migrated_database() -> None:
+    """The database in DATABASES, created if missing (ensure_database) and migrated."""
+    ensure_database()
+    call_command("migrate", verbosity=0, interactive=False)
 
 
 def use_throwaway_database(prefix: str) -> None:

@@ -36,7 +36,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from bench.database import ensure_database, use_throwaway_database  # noqa: E402
+from bench.database import migrated_database, use_throwaway_database  # noqa: E402
 
 use_throwaway_database("bench-evidence-")
 
@@ -45,7 +45,6 @@ import django  # noqa: E402
 django.setup()
 
 from django.conf import settings  # noqa: E402
-from django.core.management import call_command  # noqa: E402
 
 from bench.floor import duration, floor, rehearse, with_floor  # noqa: E402
 from camp.models import Cohort, Membership, Project, Role, User  # noqa: E402
@@ -63,8 +62,7 @@ SHANGHAI = datetime.timezone(datetime.timedelta(hours=8))
 
 
 def build(fake: FakeGitHub) -> tuple[Cohort, datetime.datetime]:
-    ensure_database()
-    call_command("migrate", verbosity=0)
+    migrated_database()
     cohort = Cohort.objects.create(
         slug="bench",
         name="Bench camp",

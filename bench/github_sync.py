@@ -39,7 +39,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from bench.database import ensure_database, use_throwaway_database  # noqa: E402
+from bench.database import migrated_database, use_throwaway_database  # noqa: E402
 
 use_throwaway_database("bench-github-")
 
@@ -49,7 +49,6 @@ django.setup()
 
 from django.conf import settings  # noqa: E402
 from django.core.cache import cache  # noqa: E402
-from django.core.management import call_command  # noqa: E402
 from django.test import Client, TestCase  # noqa: E402
 
 from bench.floor import duration, floor, rehearse, with_floor  # noqa: E402
@@ -68,8 +67,7 @@ SECRET = "bench-secret"
 
 
 def build(fake: FakeGitHub) -> tuple[Cohort, list[User]]:
-    ensure_database()
-    call_command("migrate", verbosity=0)
+    migrated_database()
     cohort = Cohort.objects.create(
         slug="bench",
         name="Bench camp",

@@ -33,12 +33,11 @@ from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext, setup_test_environment  # noqa: E402
 
-from bench.database import ensure_database  # noqa: E402
-from bench.floor import floor  # noqa: E402
+from bench.database import migrated_database  # noqa: E402
+from bench.floor import RUNS, floor  # noqa: E402
 from camp.models import Cohort, User, mark_cohort_changed  # noqa: E402
 
 SIZES = [("bench-small", 50, 5, 13), ("bench-large", 500, 60, 26)]
-RUNS = 20
 
 
 def timed(client: Client, url: str, before=None) -> tuple[float, float, int, int, list[str]]:
@@ -73,8 +72,7 @@ def timed(client: Client, url: str, before=None) -> tuple[float, float, int, int
 
 
 def main() -> None:
-    ensure_database()
-    call_command("migrate", verbosity=0, interactive=False)
+    migrated_database()
     setup_test_environment()  # the test client's host, without a test database
     # Templates use {% static %}; the manifest would need collectstatic first.
     settings.STORAGES = {

@@ -31,8 +31,9 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "camp.settings")
 os.environ.setdefault("SECRET_KEY", "bench-only")
 
 import django  # noqa: E402
+from django.core.management import call_command  # noqa: E402
 
-from bench.database import ensure_database  # noqa: E402
+from bench.database import migrated_database  # noqa: E402
 from bench.floor import capture, floor, rehearse, with_floor  # noqa: E402
 
 STUDENTS = int(os.environ.get("BENCH_STUDENTS", "10000"))
@@ -134,10 +135,7 @@ def measure(label: str, function, *, writes: bool = False) -> None:
 
 def main() -> None:
     django.setup()
-    ensure_database()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
+    migrated_database()
     from django.db import connection
 
     from reports.reminders.planning import load_snapshot, plan
