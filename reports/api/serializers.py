@@ -15,9 +15,8 @@ from reports.models import Allowance, Period, ReferenceCheck, Report, Review
 from reports.overview.grid import MentorLatency, Overview, WaitingReview
 from reports.reviews import MAX_REVIEW_LENGTH
 from reports.status import State, period_start_instant, report_state
+from reports.writing import MAX_BODY_CHARS
 
-# Generous for a weekly report, small enough that nobody stores a novel.
-MAX_BODY_LENGTH = 50_000
 # Ids are BigAutoField: a larger number can name nothing.
 MAX_ID = 2**63 - 1
 
@@ -235,7 +234,7 @@ class ReportSerializer(serializers.ModelSerializer):
 
 class ReportUpdateSerializer(serializers.Serializer):
     body = serializers.CharField(
-        max_length=MAX_BODY_LENGTH,
+        max_length=MAX_BODY_CHARS,
         allow_blank=True,
         trim_whitespace=False,
         help_text="Markdown.",
@@ -375,7 +374,9 @@ class MentorLatencySerializer(serializers.Serializer):
     median_seconds = serializers.SerializerMethodField(
         help_text="Median time from submission to their first review."
     )
-    waiting = serializers.IntegerField(help_text="Reports of their students with no review.")
+    waiting = serializers.IntegerField(
+        help_text="Reports of their students waiting for review: never reviewed, or changed since their latest review."
+    )
 
     @extend_schema_field(serializers.IntegerField(allow_null=True))
     def get_median_seconds(self, latency: MentorLatency) -> int | None:

@@ -17,18 +17,9 @@ TA_PERMISSIONS = [
 ]
 
 
-def schedule_and_permissions(apps, schema_editor):
-    CrontabSchedule = apps.get_model("django_celery_beat", "CrontabSchedule")
-    PeriodicTask = apps.get_model("django_celery_beat", "PeriodicTask")
-    # A database entry (not CELERY_BEAT_SCHEDULE) so that edits in the admin stick.
-    every_quarter, _ = CrontabSchedule.objects.get_or_create(
-        minute="*/15", hour="*", day_of_week="*", day_of_month="*", month_of_year="*",
-        timezone="UTC",
-    )
-    PeriodicTask.objects.get_or_create(
-        name="Send reminders",
-        defaults={"task": "reports.tasks.send_reminders", "crontab": every_quarter},
-    )
+def ta_permissions(apps, schema_editor):
+    # The reminder pass's beat entry ("Send reminders") was created here; it is
+    # now installed with every other job by camp.schedule after migrate.
     for app_config in apps.get_app_configs():
         app_config.models_module = True
         create_permissions(app_config, verbosity=0)
@@ -39,12 +30,6 @@ def schedule_and_permissions(apps, schema_editor):
     tas.permissions.add(
         *Permission.objects.filter(content_type__app_label="reports", codename__in=TA_PERMISSIONS)
     )
-
-
-def unschedule(apps, schema_editor):
-    apps.get_model("django_celery_beat", "PeriodicTask").objects.filter(
-        name="Send reminders"
-    ).delete()
 
 
 class Migration(migrations.Migration):
@@ -117,5 +102,5 @@ class Migration(migrations.Migration):
                 'constraints': [models.CheckConstraint(condition=models.Q(('chat_provider', ''), models.Q(('chat_webhook_url', ''), _negated=True), _connector='OR'), name='chat_provider_has_webhook', violation_error_message='A chat provider needs a webhook URL.')],
             },
         ),
-        migrations.RunPython(schedule_and_permissions, unschedule),
+        migrations.RunPython(ta_permissions, migrations.RunPython.noop),
     ]

@@ -108,7 +108,7 @@ def test_every_periodic_task_takes_a_lock():
     from django_celery_beat.models import PeriodicTask
 
     app.loader.import_default_modules()  # what a worker does at start: autodiscovery
-    # Scheduled in settings, or by a data migration straight into beat's table.
+    # Beat's table, as camp.schedule installs it (and settings, should anyone add one).
     periodic = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
     periodic |= set(PeriodicTask.objects.values_list("task", flat=True))
     unguarded = {

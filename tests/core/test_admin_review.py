@@ -16,6 +16,7 @@ from django.urls import reverse
 from reports.models import Allowance, Report, Review, Revision, Source
 from reports.reviews import MAX_REVIEW_LENGTH, add_review, approve_reports
 from reports.status import State, report_state
+from tests.clients import signed_in
 from tests.factories import AllowanceFactory, ReportFactory, ReviewFactory, UserFactory
 
 NOW = datetime.datetime(2025, 3, 25, 12, 0, tzinfo=datetime.UTC)
@@ -44,11 +45,6 @@ def reports(camp):
             student=camp.outsider, period=camp.other_cohort.periods.get(number=1)
         ),
     }
-
-
-def signed_in(client, user):
-    client.force_login(user)
-    return client
 
 
 def db_state():
@@ -106,7 +102,7 @@ CHANGELIST_SEES = {
 
 @pytest.mark.parametrize("who", PEOPLE)
 def test_changelist(client, camp, reports, who):
-    response = signed_in(client, getattr(camp, who)).get(
+    response = signed_in(getattr(camp, who), client, language=None).get(
         reverse("admin:reports_report_changelist"), ALL
     )
     if who == "alice":
@@ -120,7 +116,7 @@ def test_changelist(client, camp, reports, who):
 def test_search_stays_in_scope(client, camp, reports, who):
     if who == "alice":
         return
-    response = signed_in(client, getattr(camp, who)).get(
+    response = signed_in(getattr(camp, who), client, language=None).get(
         reverse("admin:reports_report_changelist"), {"q": "carol", **ALL}
     )
     expected = {reports["carol"].pk} if "carol" in CHANGELIST_SEES[who] else set()
@@ -140,7 +136,9 @@ CHANGE_PAGE = {
 
 @pytest.mark.parametrize("who", PEOPLE)
 def test_change_page(client, camp, reports, who):
-    response = signed_in(client, getattr(camp, who)).get(change_url(reports["alice"]))
+    response = signed_in(getattr(camp, who), client, language=None).get(
+        change_url(reports["alice"])
+    )
     assert response.status_code == CHANGE_PAGE[who]
     if response.status_code == 200:
         content = response.content.decode()
@@ -150,7 +148,7 @@ def test_change_page(client, camp, reports, who):
 @pytest.mark.parametrize("who", PEOPLE)
 def test_history(client, camp, reports, who):
     url = reverse("admin:reports_report_history", args=[reports["alice"].pk])
-    response = signed_in(client, getattr(camp, who)).get(url)
+    response = signed_in(getattr(camp, who), client, language=None).get(url)
     assert response.status_code == CHANGE_PAGE[who]
 
 
@@ -159,7 +157,7 @@ def test_review_post(client, camp, reports, who):
     user = getattr(camp, who)
     before = db_state()
     # A crafted form that claims to be by mentor_b: the review is still the signer's.
-    response = signed_in(client, user).post(
+    response = signed_in(user, client, language=None).post(
         change_url(reports["alice"]), review_post(**{"new_review-0-mentor": camp.mentor_b.pk})
     )
     if CHANGE_PAGE[who] != 200:
@@ -179,14 +177,16 @@ def test_review_post(client, camp, reports, who):
 
 def test_review_post_on_a_draft_adds_nothing(client, camp, reports):
     before = db_state()
-    response = signed_in(client, camp.admin).post(change_url(reports["alice_draft"]), review_post())
+    response = signed_in(camp.admin, client, language=None).post(
+        change_url(reports["alice_draft"]), review_post()
+    )
     assert response.status_code == 403
     assert db_state() == before
 
 
 def test_oversized_review_is_refused_with_a_message(client, camp, reports):
     before = db_state()
-    response = signed_in(client, camp.mentor_a).post(
+    response = signed_in(camp.mentor_a, client, language=None).post(
         change_url(reports["alice"]), review_post(body="长" * (MAX_REVIEW_LENGTH + 1))
     )
     assert response.status_code == 200
@@ -198,7 +198,9 @@ def test_mentor_cannot_change_the_report_body(client, camp, reports):
     before = db_state()
     data = review_post(body="", verdict="")
     data.update({"body": "改掉", "status": "draft", "submitted_at": ""})
-    response = signed_in(client, camp.mentor_a).post(change_url(reports["alice"]), data)
+    response = signed_in(camp.mentor_a, client, language=None).post(
+        change_url(reports["alice"]), data
+    )
     assert response.status_code == 302
     assert db_state() == before
 
@@ -218,7 +220,9 @@ def test_inline_post_cannot_edit_an_existing_review(client, camp, reports):
             "reviews-0-DELETE": "on",
         }
     )
-    response = signed_in(client, camp.mentor_a).post(change_url(reports["bob"]), data)
+    response = signed_in(camp.mentor_a, client, language=None).post(
+        change_url(reports["bob"]), data
+    )
     assert response.status_code == 302
     assert db_state() == before
     # The same through the new-review form, posing as an existing row.
@@ -244,7 +248,7 @@ def test_bulk_action(client, camp, reports, who):
     user = getattr(camp, who)
     selected = [reports[name].pk for name in ["alice", "carol", "outsider"]]
     before = db_state()
-    response = signed_in(client, user).post(
+    response = signed_in(user, client, language=None).post(
         reverse("admin:reports_report_changelist"),
         {"action": "approve_selected", ACTION_CHECKBOX_NAME: selected, "index": "0"},
     )
@@ -266,7 +270,7 @@ DELETE = {"alice": 302, "mentor_a": 403, "mentor_b": 404, "ta": 403, "other_ta":
 @pytest.mark.parametrize("who", PEOPLE)
 def test_delete(client, camp, reports, who):
     url = reverse("admin:reports_report_delete", args=[reports["alice"].pk])
-    client = signed_in(client, getattr(camp, who))
+    client = signed_in(getattr(camp, who), client, language=None)
     assert client.get(url).status_code == DELETE[who]
     before = db_state()
     response = client.post(url, {"post": "yes"})
@@ -289,7 +293,7 @@ AUTOCOMPLETE_SEES = {
 
 @pytest.mark.parametrize("who", PEOPLE)
 def test_report_autocomplete(client, camp, reports, who):
-    response = signed_in(client, getattr(camp, who)).get(
+    response = signed_in(getattr(camp, who), client, language=None).get(
         reverse("admin:autocomplete"),
         {"app_label": "reports", "model_name": "review", "field_name": "report", "term": ""},
     )
@@ -304,7 +308,7 @@ def test_report_autocomplete(client, camp, reports, who):
 def test_nobody_but_the_superuser_edits_or_deletes_a_review(client, camp, reports):
     theirs = ReviewFactory(report=reports["bob"], mentor=camp.mentor_b, body="原文")
     out_of_scope = ReviewFactory(report=reports["carol"], mentor=camp.mentor_b)
-    client = signed_in(client, camp.mentor_a)
+    client = signed_in(camp.mentor_a, client, language=None)
     change = reverse("admin:reports_review_change", args=[theirs.pk])
     delete = reverse("admin:reports_review_delete", args=[theirs.pk])
     before = db_state()
@@ -316,14 +320,14 @@ def test_nobody_but_the_superuser_edits_or_deletes_a_review(client, camp, report
         == 404
     )
     assert db_state() == before
-    admin_client = signed_in(client, camp.admin)
+    admin_client = signed_in(camp.admin, client, language=None)
     assert admin_client.post(delete, {"post": "yes"}).status_code == 302
     assert not Review.objects.filter(pk=theirs.pk).exists()
 
 
 def test_review_added_from_the_review_admin_is_the_signers(client, camp, reports):
     add = reverse("admin:reports_review_add")
-    client = signed_in(client, camp.mentor_a)
+    client = signed_in(camp.mentor_a, client, language=None)
     response = client.post(
         add, {"report": reports["alice"].pk, "verdict": "needs_changes", "body": "补充"}
     )
@@ -339,11 +343,11 @@ def test_review_added_from_the_review_admin_is_the_signers(client, camp, reports
 def test_student_and_stranger_have_no_admin(client, camp, reports):
     for user in [camp.alice, camp.stranger, camp.outsider]:
         assert not user.is_staff
-        assert is_login_redirect(signed_in(client, user).get("/admin/"))
+        assert is_login_redirect(signed_in(user, client, language=None).get("/admin/"))
 
 
 def test_mentors_do_not_see_other_admin_models(client, camp, reports):
-    client = signed_in(client, camp.mentor_a)
+    client = signed_in(camp.mentor_a, client, language=None)
     assert client.get(reverse("admin:camp_user_changelist")).status_code == 403
     assert client.get(reverse("admin:reports_period_changelist")).status_code == 403
     assert client.get(reverse("admin:reports_allowance_changelist")).status_code == 403
@@ -383,7 +387,9 @@ def test_queue_columns_and_order(client, camp, reports):
         submitted_at=period.due_at + datetime.timedelta(days=1)
     )
     ReviewFactory(report=reports["alice"], mentor=camp.mentor_a, verdict="needs_changes")
-    response = signed_in(client, camp.ta).get(reverse("admin:reports_report_changelist"), ALL)
+    response = signed_in(camp.ta, client, language=None).get(
+        reverse("admin:reports_report_changelist"), ALL
+    )
     rows = list(response.context["cl"].result_list)
     assert [r.pk for r in rows] == [reports[n].pk for n in ["carol", "bob", "alice"]]
     content = response.content.decode()
@@ -408,7 +414,7 @@ def test_extension_is_not_late(client, camp, reports):
         kind=Allowance.Kind.EXTENSION,
         extended_due_at=period.due_at + datetime.timedelta(days=2),
     )
-    response = signed_in(client, camp.ta).get(
+    response = signed_in(camp.ta, client, language=None).get(
         reverse("admin:reports_report_changelist"), {"late": "yes"}
     )
     assert listed(response) == set()
@@ -432,7 +438,7 @@ def test_queue_filters(client, camp, reports, params, expected):
     Report.objects.filter(pk=reports["carol"].pk).update(
         submitted_at=camp.period(1).due_at + datetime.timedelta(minutes=1)
     )
-    response = signed_in(client, camp.ta).get(
+    response = signed_in(camp.ta, client, language=None).get(
         reverse("admin:reports_report_changelist"), {**ALL, **params}
     )
     assert listed(response) == {reports[name].pk for name in expected}
@@ -440,7 +446,7 @@ def test_queue_filters(client, camp, reports, params, expected):
 
 def test_project_cohort_and_period_filters(client, camp, reports):
     carol_later = ReportFactory(student=camp.carol, period=camp.period(2))
-    client = signed_in(client, camp.ta)
+    client = signed_in(camp.ta, client, language=None)
     url = reverse("admin:reports_report_changelist")
     assert listed(client.get(url, {"project": camp.project_b.pk, **ALL})) == {
         reports["carol"].pk,
@@ -449,12 +455,12 @@ def test_project_cohort_and_period_filters(client, camp, reports):
     assert listed(client.get(url, {"period__id__exact": camp.period(2).pk, **ALL})) == {
         carol_later.pk
     }
-    admin_client = signed_in(client, camp.admin)
+    admin_client = signed_in(camp.admin, client, language=None)
     assert listed(
         admin_client.get(url, {"period__cohort__id__exact": camp.other_cohort.pk, **ALL})
     ) == {reports["outsider"].pk}
     # Filter choices never name what is out of scope.
-    content = signed_in(client, camp.mentor_b).get(url).content.decode()
+    content = signed_in(camp.mentor_b, client, language=None).get(url).content.decode()
     assert "项目二：文档建设" in content and "Other camp" not in content
 
 
@@ -470,7 +476,7 @@ def test_changelist_query_count_does_not_grow_with_rows(client, camp):
             report = ReportFactory(student=student, period=period)
             if n % 2:
                 ReviewFactory(report=report, mentor=camp.mentor_a)
-        signed_in(client, camp.mentor_a)
+        signed_in(camp.mentor_a, client, language=None)
         with CaptureQueriesContext(connection) as context:
             response = client.get(reverse("admin:reports_report_changelist"), ALL)
         assert response.status_code == 200
@@ -518,7 +524,9 @@ def test_student_state_follows_the_review(client, camp, reports):
         return report_state(period=period, report=report, allowance=None, verdict=verdict, now=NOW)
 
     assert state() == State.ON_TIME
-    signed_in(client, camp.mentor_a).post(change_url(report), review_post("needs_changes"))
+    signed_in(camp.mentor_a, client, language=None).post(
+        change_url(report), review_post("needs_changes")
+    )
     assert state() == State.NEEDS_CHANGES
     with time_machine.travel(NOW + datetime.timedelta(hours=1), tick=False):
         client.post(change_url(report), review_post("approved"))
@@ -527,7 +535,7 @@ def test_student_state_follows_the_review(client, camp, reports):
 
 def test_bulk_action_says_how_many_it_reviewed_and_skipped(client, camp, reports):
     ReviewFactory(report=reports["bob"], mentor=camp.mentor_b, verdict="approved")
-    client = signed_in(client, camp.ta)
+    client = signed_in(camp.ta, client, language=None)
     selected = [reports[name].pk for name in ["alice", "bob", "carol"]]
     # The whole list: an action applies to the selected rows the list shows.
     url = reverse("admin:reports_report_changelist") + "?review=all"
@@ -550,7 +558,9 @@ def test_review_list_is_scoped(client, camp, reports, who):
         name: ReviewFactory(report=reports[name], mentor=camp.admin)
         for name in ["alice", "carol", "outsider"]
     }
-    response = signed_in(client, getattr(camp, who)).get(reverse("admin:reports_review_changelist"))
+    response = signed_in(getattr(camp, who), client, language=None).get(
+        reverse("admin:reports_review_changelist")
+    )
     assert response.status_code == 200
     expected = {name for name in reviews if name in CHANGELIST_SEES[who]}
     assert {r.pk for r in response.context["cl"].result_list} == {

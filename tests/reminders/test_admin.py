@@ -13,15 +13,10 @@ from django.urls import reverse
 from reports.models import Notification
 from reports.reminders import tasks
 from reports.reminders.policy import policy_for
-from tests.conftest import PASSWORD
+from tests.clients import signed_in
 
 SHANGHAI = datetime.timezone(datetime.timedelta(hours=8))
 SUNDAY_MORNING = datetime.datetime(2025, 3, 16, 9, 0, tzinfo=SHANGHAI)
-
-
-def signed_in(client, user):
-    assert client.login(username=user.username, password=PASSWORD)
-    return client
 
 
 def preview_url(slug: str = "camp") -> str:
@@ -30,7 +25,7 @@ def preview_url(slug: str = "camp") -> str:
 
 @pytest.mark.parametrize("who", ["ta", "admin"])
 def test_the_preview_shows_the_next_pass_and_the_coming_week(camp, client, who):
-    signed_in(client, getattr(camp, who))
+    signed_in(getattr(camp, who), client, language=None)
     with time_machine.travel(SUNDAY_MORNING, tick=False):
         client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
         response = client.get(preview_url())
@@ -57,14 +52,14 @@ def test_the_preview_shows_the_next_pass_and_the_coming_week(camp, client, who):
 
 @pytest.mark.parametrize("who", ["other_ta", "mentor_a", "alice", "outsider", "stranger"])
 def test_the_preview_is_not_found_for_others(camp, client, who):
-    signed_in(client, getattr(camp, who))
+    signed_in(getattr(camp, who), client, language=None)
     assert client.get(preview_url()).status_code == 404
 
 
 def test_the_preview_needs_a_sign_in_and_a_real_cohort(camp, client):
     response = client.get(preview_url())
     assert response.status_code == 302 and "/accounts/login/" in response["Location"]
-    signed_in(client, camp.admin)
+    signed_in(camp.admin, client, language=None)
     assert client.get(preview_url("nope")).status_code == 404
 
 
@@ -84,7 +79,7 @@ def failed_row(camp, cohort=None, recipient=None) -> Notification:
 def test_the_ta_sees_failures_of_their_cohort_only(camp, client):
     mine = failed_row(camp)
     theirs = failed_row(camp, cohort=camp.other_cohort, recipient=camp.outsider)
-    signed_in(client, camp.ta)
+    signed_in(camp.ta, client, language=None)
     url = reverse("admin:reports_notification_changelist")
     response = client.get(url + "?status__exact=failed")
     assert response.status_code == 200
@@ -100,7 +95,7 @@ def test_the_ta_sees_failures_of_their_cohort_only(camp, client):
 @pytest.mark.parametrize("who", ["mentor_a", "alice"])
 def test_others_cannot_open_the_log(camp, client, who):
     failed_row(camp)
-    signed_in(client, getattr(camp, who))
+    signed_in(getattr(camp, who), client, language=None)
     response = client.get(reverse("admin:reports_notification_changelist"))
     assert response.status_code in (302, 403)
 
@@ -109,7 +104,7 @@ def test_resend_puts_failed_rows_back_and_sends_them(
     camp, client, django_capture_on_commit_callbacks
 ):
     row = failed_row(camp)
-    signed_in(client, camp.ta)
+    signed_in(camp.ta, client, language=None)
     with (
         mock.patch.object(tasks.send_notifications, "delay") as delay,
         django_capture_on_commit_callbacks(execute=True),
@@ -130,7 +125,7 @@ def test_resend_puts_failed_rows_back_and_sends_them(
 def test_the_ta_edits_their_policy(camp, client):
     policy = policy_for(camp.cohort)
     other = policy_for(camp.other_cohort)
-    signed_in(client, camp.ta)
+    signed_in(camp.ta, client, language=None)
     assert (
         client.get(reverse("admin:reports_reminderpolicy_change", args=[policy.pk])).status_code
         == 200
@@ -186,7 +181,7 @@ def change_url(policy) -> str:
 
 
 def test_the_webhook_and_secret_are_never_shown(camp, client, chat_policy):
-    signed_in(client, camp.ta)
+    signed_in(camp.ta, client, language=None)
     response = client.get(change_url(chat_policy))
     assert response.status_code == 200
     assert b"tokentokentoken" not in response.content
@@ -197,7 +192,7 @@ def test_the_webhook_and_secret_are_never_shown(camp, client, chat_policy):
 
 
 def test_blank_keeps_the_webhook_and_secret(camp, client, chat_policy):
-    signed_in(client, camp.ta)
+    signed_in(camp.ta, client, language=None)
     response = client.post(change_url(chat_policy), policy_form(chat_policy, due_soon_hours=24))
     assert response.status_code == 302, response.context["adminform"].form.errors
     chat_policy.refresh_from_db()
@@ -209,7 +204,7 @@ def test_blank_keeps_the_webhook_and_secret(camp, client, chat_policy):
 
 
 def test_checkboxes_remove_the_webhook_and_secret(camp, client, chat_policy):
-    signed_in(client, camp.ta)
+    signed_in(camp.ta, client, language=None)
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     data = policy_form(chat_policy, clear_chat_secret="on")
     assert client.post(change_url(chat_policy), data).status_code == 302
@@ -241,7 +236,7 @@ def test_checkboxes_remove_the_webhook_and_secret(camp, client, chat_policy):
 def test_a_webhook_elsewhere_is_refused_with_a_clear_error(
     camp, client, chat_policy, provider, url
 ):
-    signed_in(client, camp.ta)
+    signed_in(camp.ta, client, language=None)
     data = policy_form(chat_policy, chat_provider=provider, chat_webhook_url=url)
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     response = client.post(change_url(chat_policy), data)
@@ -253,7 +248,7 @@ def test_a_webhook_elsewhere_is_refused_with_a_clear_error(
 
 
 def test_a_new_webhook_on_the_providers_host_is_saved(camp, client, chat_policy, settings):
-    signed_in(client, camp.ta)
+    signed_in(camp.ta, client, language=None)
     feishu = "https://open.feishu.cn/open-apis/bot/v2/hook/abc"
     data = policy_form(chat_policy, chat_provider="feishu", chat_webhook_url=feishu)
     assert client.post(change_url(chat_policy), data).status_code == 302

@@ -9,11 +9,11 @@ import datetime
 import pytest
 import time_machine
 from django.core import mail
-from django.test import Client
 from django.utils import translation
 
 from reports.models import Notification, Reply, Report
 from reports.reminders.delivery import deliver
+from tests.clients import signed_in
 from tests.factories import ReportFactory, complete_body
 
 NOW = datetime.datetime(2025, 3, 25, 12, 0, tzinfo=datetime.UTC)
@@ -28,13 +28,6 @@ def setup(settings, camp):
         person.save()
     with time_machine.travel(NOW, tick=False) as traveller, translation.override("en"):
         yield traveller
-
-
-def signed_in(user) -> Client:
-    client = Client()
-    client.cookies["django_language"] = "en"
-    client.force_login(user)
-    return client
 
 
 @pytest.fixture

@@ -16,6 +16,7 @@ from django.utils import translation
 
 from reports.models import Report
 from reports.status import State
+from tests.clients import signed_in
 from tests.github.test_webhooks import REPO, comment_payload, deliver
 from tests.pages.test_writing import FILLED
 
@@ -35,13 +36,6 @@ def english():
 def clock():
     with time_machine.travel(START, tick=False) as traveller:
         yield traveller
-
-
-def signed_in(user) -> Client:
-    client = Client()
-    client.cookies["django_language"] = "en"
-    client.force_login(user)
-    return client
 
 
 def workspace_url(report: Report) -> str:

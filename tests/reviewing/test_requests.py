@@ -14,6 +14,7 @@ from django.test import Client
 from django.utils import translation
 
 from reports.models import Allowance, AllowanceRequest
+from tests.clients import signed_in
 from tests.factories import ReportFactory
 
 SHANGHAI = zoneinfo.ZoneInfo("Asia/Shanghai")
@@ -28,13 +29,6 @@ def setup(camp):
     camp.alice.save()
     with time_machine.travel(IN_PERIOD_3, tick=False), translation.override("en"):
         yield
-
-
-def signed_in(user) -> Client:
-    client = Client()
-    client.cookies["django_language"] = "en"
-    client.force_login(user)
-    return client
 
 
 def due_on_my_reports(client: Client) -> datetime.datetime:

@@ -8,10 +8,10 @@ import datetime
 
 import pytest
 import time_machine
-from django.test import Client
 from django.utils import translation
 
 from reports.models import Report, Review, Revision
+from tests.clients import signed_in
 from tests.factories import ReportFactory, ReviewFactory
 
 NOW = datetime.datetime(2025, 3, 25, 12, 0, tzinfo=datetime.UTC)
@@ -22,13 +22,6 @@ QUEUE = "/admin/reports/report/"
 def frozen():
     with time_machine.travel(NOW, tick=False), translation.override("en"):
         yield
-
-
-def signed_in(user) -> Client:
-    client = Client()
-    client.cookies["django_language"] = "en"
-    client.force_login(user)
-    return client
 
 
 def url(report: Report, filters: str = "") -> str:
