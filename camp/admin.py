@@ -7,8 +7,7 @@ from django.utils.translation import gettext_noop
 
 from camp.invitations import invite_users
 from camp.models import ApiToken, Cohort, Invitation, Membership, Mentorship, Project, Role, User
-from camp.roles import conflicting_membership, sync_staff_access
-from reports.access import manageable_users, managed_cohorts
+from camp.roles import conflicting_membership, manageable_users, managed_cohorts, sync_staff_access
 
 # Admin texts of packages whose Chinese catalogue lacks them (django-axes has
 # none; Django 5.2's admin adds a few screen-reader labels). Listed here so that

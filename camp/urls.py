@@ -5,7 +5,6 @@ from django.urls import include, path
 from camp import views
 
 urlpatterns = [
-    path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
     path("readyz", views.readyz, name="readyz"),
     path("accounts/login/", views.SignInView.as_view(), name="login"),

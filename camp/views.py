@@ -19,7 +19,6 @@ from camp.invitations import accept_invitation as accept
 from camp.invitations import usable_invitation
 from camp.models import CalendarFeed, Membership, Role, User
 from camp.tokens import create_token, new_calendar_secret, revoke_token, stop_calendar
-from reports.pages.home import home_cards
 
 NEW_TOKEN_SESSION_KEY = "new_api_token"
 NEW_CALENDAR_SESSION_KEY = "new_calendar_secret"
@@ -43,11 +42,6 @@ class SignInView(auth_views.LoginView):
         }
 
 
-@login_required
-def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "camp/home.html", {"cards": home_cards(request.user)})
-
-
 @never_cache
 @require_GET
 def healthz(request: HttpRequest) -> JsonResponse:
@@ -59,7 +53,7 @@ def landing_url(user: User) -> str:
     """Students land on their reports, everyone else on the home page."""
     if Membership.objects.filter(user=user, role=Role.STUDENT).exists():
         return reverse("reports:mine")
-    return reverse("home")
+    return reverse("reports:home")
 
 
 @never_cache

@@ -11,16 +11,10 @@ from django.contrib.auth.models import AnonymousUser
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from camp.models import Cohort, Membership, Mentorship, Role, User
+from camp.roles import may_manage
 from reports.models import Report, Review
 
 AnyUser = User | AnonymousUser
-
-
-def cohorts_where(user: AnyUser, *roles: str) -> QuerySet[Cohort]:
-    """Cohorts the user is a member of in one of the roles."""
-    if not user.is_authenticated:
-        return Cohort.objects.none()
-    return Cohort.objects.filter(memberships__user=user, memberships__role__in=roles).distinct()
 
 
 def _assists_cohort(user: User) -> Exists:
@@ -92,32 +86,6 @@ def admin_reports(user: AnyUser) -> QuerySet[Report]:
     if user.is_authenticated and user.is_active and user.is_superuser:
         return visible_reports(user)
     return reviewable_reports(user)
-
-
-def managed_cohorts(user: AnyUser) -> QuerySet[Cohort]:
-    """Cohorts the user manages (roster, periods, allowances, reminders, GitHub
-    settings, the whole overview): a TA's own, every one for the superuser."""
-    if not user.is_authenticated or not user.is_active:
-        return Cohort.objects.none()
-    if user.is_superuser:
-        return Cohort.objects.all()
-    return cohorts_where(user, Role.TA)
-
-
-def manageable_users(user: AnyUser) -> QuerySet[User]:
-    """People whose accounts and roles the user manages: everyone for the superuser,
-    for a TA the members of their cohorts, never a superuser. Someone who belongs
-    to no cohort of the TA comes in through a roster, not by typing an id."""
-    if not user.is_authenticated or not user.is_active:
-        return User.objects.none()
-    if user.is_superuser:
-        return User.objects.all()
-    members = Membership.objects.filter(user=OuterRef("pk"), cohort__in=managed_cohorts(user))
-    return User.objects.filter(Exists(members), is_superuser=False)
-
-
-def may_manage(user: AnyUser, cohort: Cohort) -> bool:
-    return managed_cohorts(user).filter(pk=cohort.pk).exists()
 
 
 def overview_students(user: AnyUser, cohort: Cohort) -> QuerySet[User] | None:

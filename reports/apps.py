@@ -7,6 +7,8 @@ class ReportsConfig(AppConfig):
     verbose_name = _("Reports")
 
     def ready(self) -> None:
-        # The review loop answers the write paths' signals (a review posted, a
-        # reviewed report changed); connect its receivers.
-        from reports.reviewing import events  # noqa: F401
+        # Each feature's signal receivers, in one module per feature (as
+        # pretix's base/apps.py does): importing a module connects them.
+        from reports.github import receivers as github_receivers  # noqa: F401
+        from reports.overview import freshness  # noqa: F401
+        from reports.reviewing import receivers as reviewing_receivers  # noqa: F401

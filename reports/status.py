@@ -7,7 +7,16 @@ import datetime
 from collections.abc import Iterable
 
 from django.db import models
-from django.db.models import Exists, F, OuterRef, QuerySet, Subquery
+from django.db.models import (
+    BooleanField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+)
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
@@ -133,12 +142,53 @@ def with_review_facts(
     )
 
 
-def awaiting_review(reports: QuerySet[Report]) -> QuerySet[Report]:
-    """The submitted reports among `reports` that wait for a mentor: never
-    reviewed, or revised since their latest review (AWAITING_REVIEW_STATES)."""
-    return reports.filter(status=Report.Status.SUBMITTED).filter(
-        ~Exists(Review.objects.filter(report=OuterRef("pk"))) | revised_after_review_sql()
+# Waiting for review, the rule every door shares (the home page's count, the
+# admin's queue, the overview's waiting list and each mentor's count, the
+# reminders to mentors and TAs, the API): a submitted report that was never
+# reviewed, or that changed since its latest review (resubmitted). A report
+# with "needs changes" that the student has not touched yet waits for the
+# student, not for a mentor.
+
+
+def awaits_review(state: State) -> bool:
+    """Whether a report in `state` (report_state) waits for a mentor."""
+    return state in AWAITING_REVIEW_STATES
+
+
+def awaiting_review_sql() -> ExpressionWrapper:
+    """awaits_review for a queryset of reports, as a boolean to filter or annotate."""
+    return ExpressionWrapper(
+        Q(status=Report.Status.SUBMITTED)
+        & (~Exists(Review.objects.filter(report=OuterRef("pk"))) | revised_after_review_sql()),
+        output_field=BooleanField(),
     )
+
+
+def awaiting_review(reports: QuerySet[Report]) -> QuerySet[Report]:
+    """The reports among `reports` that wait for a mentor (awaits_review)."""
+    return reports.filter(awaiting_review_sql())
+
+
+def waiting_since(
+    submitted_at: datetime.datetime, resubmitted_at: datetime.datetime | None
+) -> datetime.datetime:
+    """Since when a report waits for review: its first revision after the
+    latest review (a resubmission), else its submission."""
+    return resubmitted_at or submitted_at
+
+
+def resubmitted_at_sql(report: str = "pk") -> Subquery:
+    """When the report first changed after its latest review (NULL: not
+    reviewed, or unchanged since), for a queryset whose `report` field names it."""
+    first_after = Revision.objects.filter(
+        report=OuterRef(report), created_at__gt=latest_review_at_sql("report")
+    ).order_by("created_at", "id")
+    return Subquery(first_after.values("created_at")[:1])
+
+
+def waiting_since_sql() -> Coalesce:
+    """waiting_since for a queryset of reports."""
+    return Coalesce(resubmitted_at_sql(), F("submitted_at"))
 
 
 def report_state(

@@ -7,6 +7,7 @@ import datetime
 import re
 from dataclasses import dataclass, field
 
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -94,6 +95,65 @@ def carry_over_plans(body: str, previous_body: str | None, *, template: str) -> 
         )
         return "\n".join([*lines[: index + 1], "", plans.body, "", *lines[end:]])
     return body
+
+
+def previous_report(
+    student_id: int, period: Period, scope: QuerySet[Report] | None = None
+) -> Report | None:
+    """The student's latest submitted report for a period of the cohort before
+    `period` (within `scope`, e.g. the admin's): where last period's plan is."""
+    reports = Report.objects.all() if scope is None else scope
+    return (
+        reports.filter(
+            student=student_id,
+            period__cohort=period.cohort_id,
+            period__number__lt=period.number,
+            status=Report.Status.SUBMITTED,
+        )
+        .select_related("period")
+        .order_by("-period__number")
+        .first()
+    )
+
+
+LIST_ITEM_RE = re.compile(r"^(?:[-*+]|\d+[.)])\s+")
+
+
+def section_points(section_body: str) -> list[str]:
+    """The top-level points of a section: list items, else its non-empty lines."""
+    lines = [line for line in section_body.split("\n") if line.strip()]
+    top = [line for line in lines if LIST_ITEM_RE.match(line)]
+    picked = top or lines
+    return [LIST_ITEM_RE.sub("", line).strip().strip("*_ ").strip() for line in picked]
+
+
+@dataclass(frozen=True)
+class PlanAgainstWork:
+    """Last period's "next period" section beside this period's "this period"
+    section: as written (plan_text, work_text) and as points (plan, work)."""
+
+    plan_text: str
+    work_text: str
+    has_previous: bool
+
+    @property
+    def plan(self) -> list[str]:
+        return section_points(self.plan_text)
+
+    @property
+    def work(self) -> list[str]:
+        return section_points(self.work_text)
+
+
+def plan_against_work(previous_body: str | None, body: str) -> PlanAgainstWork:
+    """What the previous report planned beside what this one says was done."""
+    plan = find_section(previous_body, *TEMPLATE_SECTIONS["next_period"]) if previous_body else None
+    work = find_section(body, *TEMPLATE_SECTIONS["this_period"])
+    return PlanAgainstWork(
+        plan_text=plan.body if plan else "",
+        work_text=work.body if work else "",
+        has_previous=previous_body is not None,
+    )
 
 
 def _plain_line(line: str) -> str:

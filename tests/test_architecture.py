@@ -118,26 +118,138 @@ def test_the_core_keeps_few_top_level_modules():
 # admin too), and reports.apps connects the features' signal receivers.
 DOORS = {"reports.admin", "reports.apps"}
 
+# Packages of reports/ that belong to the core rather than being features.
+CORE_PACKAGES = {"models"}
+
+
+def package_of(module: str) -> str:
+    """The package a module belongs to for the one-way rule: `camp`, the core
+    (`reports`: its top-level modules and reports.models), a feature
+    (`reports.github`, ...), or `doors` (reports.admin, reports.apps)."""
+    parts = module.split(".")
+    if parts[0] != "reports":
+        return parts[0]
+    if module in DOORS:
+        return "doors"
+    if len(parts) > 1 and parts[1] not in CORE_PACKAGES and (ROOT / "reports" / parts[1]).is_dir():
+        return f"reports.{parts[1]}"
+    return "reports"
+
 
 def test_the_core_imports_no_feature():
     """Features use the core; the core tells features what happened through
     signals (reports.reviews.review_posted, reports.submissions.report_resubmitted)."""
-    modules = project_modules()
-    features = {
-        name
-        for name in modules
-        if name.count(".") == 1 and (ROOT / "reports" / name.split(".")[1]).is_dir()
-    }
-    core = {
-        name
-        for name in modules
-        if name.count(".") == 1 and name not in features and name.startswith("reports.")
-    }
-    graph = import_graph(modules)
+    graph = import_graph(project_modules())
     reaching = {
-        module: sorted(
-            t for t in graph[module] if any(t == f or t.startswith(f + ".") for f in features)
-        )
-        for module in sorted(core - DOORS)
+        module: sorted(t for t in targets if package_of(t) not in {"reports", "camp"})
+        for module, targets in graph.items()
+        if package_of(module) == "reports"
     }
     assert {module: found for module, found in reaching.items() if found} == {}
+
+
+# The one tie allowed to run both ways: the roster import (camp) lays out a
+# cohort's periods with the core's calendar, while the core reads camp's models.
+ALLOWED_TWO_WAY = {("camp.roster", "reports.periods")}
+
+
+def two_way_ties(graph: dict[str, set[str]]) -> dict[tuple[str, str], list[tuple[str, str]]]:
+    """Pairs of packages that import each other, with the imports that tie
+    them (both directions), leaving out the allowed ones."""
+    edges: dict[tuple[str, str], list[tuple[str, str]]] = {}
+    for module, targets in graph.items():
+        for target in targets:
+            # Importing reports.periods also loads the package reports.
+            if any(
+                module == allowed and (target == to or to.startswith(target + "."))
+                for allowed, to in ALLOWED_TWO_WAY
+            ):
+                continue
+            pair = (package_of(module), package_of(target))
+            if pair[0] != pair[1] and "doors" not in pair:
+                edges.setdefault(pair, []).append((module, target))
+    return {
+        (a, b): sorted(edges[(a, b)] + edges[(b, a)])
+        for a, b in sorted(edges)
+        if a < b and (b, a) in edges
+    }
+
+
+def test_no_two_packages_import_each_other():
+    """Package-level ties run one way too: camp below reports, the core below
+    its features, and no two features leaning on each other."""
+    assert two_way_ties(import_graph(project_modules())) == {}
+
+
+def test_the_tie_finder_finds_two_packages_leaning_on_each_other():
+    graph = {
+        "reports.reminders.messages": {"reports.reviewing.queue"},
+        "reports.reviewing.events": {"reports.reminders.tasks"},
+        "reports.reviewing.queue": set(),
+        "reports.reminders.tasks": set(),
+        "camp.roster": {"reports.periods"},
+        "reports.periods": {"camp.models"},
+        "camp.models": set(),
+    }
+    assert two_way_ties(graph) == {
+        ("reports.reminders", "reports.reviewing"): [
+            ("reports.reminders.messages", "reports.reviewing.queue"),
+            ("reports.reviewing.events", "reports.reminders.tasks"),
+        ]
+    }
+
+
+def _module_level_connections(tree: ast.Module) -> list[str]:
+    """Signal receivers connected when the module is imported: `x.connect(...)`
+    calls and `@receiver` decorators outside any function."""
+    found = []
+    body = list(tree.body)
+    while body:
+        node = body.pop()
+        if isinstance(node, ast.For | ast.If | ast.With | ast.Try):
+            body.extend(ast.iter_child_nodes(node))
+        elif isinstance(node, ast.Expr) and isinstance(node.value, ast.Call):
+            func = node.value.func
+            if isinstance(func, ast.Attribute) and func.attr == "connect":
+                found.append(ast.unparse(node))
+        elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            for decorator in node.decorator_list:
+                call = decorator.func if isinstance(decorator, ast.Call) else decorator
+                if isinstance(call, ast.Name | ast.Attribute) and ast.unparse(call).endswith(
+                    "receiver"
+                ):
+                    found.append(f"@receiver on {node.name}")
+    return found
+
+
+def test_no_models_or_tasks_module_connects_a_receiver():
+    """Receivers live in a feature's receivers module, imported from
+    ReportsConfig.ready(): importing models or tasks connects nothing."""
+    connected = {}
+    for module, path in project_modules().items():
+        parts = module.split(".")
+        if parts[-1] not in {"models", "tasks"} and "models" not in parts[:-1]:
+            continue
+        if found := _module_level_connections(ast.parse(path.read_text(), str(path))):
+            connected[module] = found
+    assert connected == {}
+
+
+def test_the_connection_finder_finds_module_level_receivers():
+    tree = ast.parse(
+        "post_save.connect(f, sender=A)\n"
+        "for m in MODELS:\n    post_delete.connect(g, sender=m)\n"
+        "@receiver(post_save)\ndef h(sender, **kw): pass\n"
+        "def inside():\n    post_save.connect(f)\n"
+    )
+    assert sorted(_module_level_connections(tree)) == [
+        "@receiver on h",
+        "post_delete.connect(g, sender=m)",
+        "post_save.connect(f, sender=A)",
+    ]
+
+
+def test_the_core_admin_stays_a_door():
+    """Each feature owns its admin (reports/reviewing/admin.py, ...); the core's
+    registers the periods and allowances and imports the features' admins."""
+    assert len((ROOT / "reports" / "admin.py").read_text().splitlines()) <= 200

@@ -34,7 +34,7 @@ from django_celery_beat.models import (
 )
 
 from camp.models import ApiToken, Invitation, Membership, Mentorship, Role
-from reports.github.ingest import Roster, SyncResult, apply_comment
+from reports.github.ingest import LoginIndex, SyncResult, apply_comment
 from reports.models import (
     Allowance,
     AllowanceRequest,
@@ -726,6 +726,6 @@ def test_a_removed_student_changes_their_old_report_through_no_door(client, worl
             "updated_at": "2025-03-20T05:00:00Z",
             "html_url": record.html_url,
         }
-        apply_comment(camp.cohort, camp.period(1), comment, Roster(camp.cohort), SyncResult())
+        apply_comment(camp.cohort, camp.period(1), comment, LoginIndex(camp.cohort), SyncResult())
     report.refresh_from_db()
     assert (report.body, report.revisions.count()) == before

@@ -9,7 +9,7 @@ from rest_framework.permissions import SAFE_METHODS, BasePermission
 from rest_framework.request import Request
 
 from camp.models import Role
-from reports.access import cohorts_where
+from camp.roles import cohorts_where
 from reports.models import Report
 
 

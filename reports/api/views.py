@@ -23,7 +23,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from camp.models import Cohort, Project, Role, User
-from reports.access import cohorts_where, overview_students, visible_reports, visible_reviews
+from camp.roles import cohorts_where
+from reports.access import overview_students, visible_reports, visible_reviews
 from reports.api import filters, serializers
 from reports.api.permissions import ReportPermission, ReviewPermission
 from reports.github.evidence import cohort_evidence, with_evidence

@@ -13,7 +13,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from camp.models import Role, User
-from reports.access import managed_cohorts
+from camp.roles import managed_cohorts
 from reports.github.ingest import map_comment_to_student
 from reports.github.tasks import push_github_cohort, sync_github_cohort
 from reports.github.writeback import retry_writes

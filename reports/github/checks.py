@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 
 from camp.models import Cohort
 from reports.github.client import GitHubClient, repo_path
-from reports.github.ingest import Roster, candidate_paths, owner_of_file, read_file_at
+from reports.github.ingest import LoginIndex, candidate_paths, owner_of_file, read_file_at
 from reports.models import GitHubPullRequest
 from reports.parsing import ReportFile, Skipped, file_name
 from reports.periods import submission_period
@@ -30,7 +30,7 @@ MAX_DESCRIPTION = 140
 
 def file_problems(
     cohort: Cohort,
-    roster: Roster,
+    roster: LoginIndex,
     read: ReportFile | Skipped,
     author: str,
     submitted_on: datetime.date,
@@ -68,7 +68,7 @@ def pull_problems(
     """Every problem of every report file of the pull request at its head commit,
     in the camp's language, and how many report files it has."""
     files = client.get_all(repo_path(cohort.github_repo, "pulls", pull.number, "files"))
-    roster = Roster(cohort)
+    roster = LoginIndex(cohort)
     now = timezone.now()
     submitted_on = timezone.localdate(now, cohort.tzinfo)
     problems: list[str] = []

@@ -35,7 +35,7 @@ from reports.github.client import (
     repo_path,
 )
 from reports.models import GitHubEvidence, Period, ReferenceCheck, Report
-from reports.parsing import TEMPLATE_SECTIONS, find_section
+from reports.writing import PlanAgainstWork, plan_against_work, previous_report
 
 FINAL_AFTER = datetime.timedelta(days=2)
 # An open period's evidence fetched this recently is not fetched again by beat:
@@ -149,35 +149,6 @@ def find_references(body: str, default_repo: str | None) -> list[Reference]:
         reference = Reference(repo, int(number))
         found.setdefault((repo.lower(), reference.number), reference)
     return list(found.values())[:MAX_REFERENCES]
-
-
-def _items(section_body: str) -> list[str]:
-    """The top-level points of a section: list items, else its non-empty lines."""
-    lines = [line for line in section_body.split("\n") if line.strip()]
-    marker = re.compile(r"^(?:[-*+]|\d+[.)])\s+")
-    top = [line for line in lines if marker.match(line)]
-    picked = top or lines
-    return [marker.sub("", line).strip().strip("*_ ").strip() for line in picked if line.strip()]
-
-
-@dataclass(frozen=True)
-class PlanAgainstWork:
-    plan: list[str]
-    work: list[str]
-    has_previous: bool
-
-
-def plan_against_work(previous_body: str | None, body: str) -> PlanAgainstWork:
-    """Last period's "next period" points beside this period's "this period" points."""
-    plan_section = (
-        find_section(previous_body, *TEMPLATE_SECTIONS["next_period"]) if previous_body else None
-    )
-    work_section = find_section(body, *TEMPLATE_SECTIONS["this_period"])
-    return PlanAgainstWork(
-        plan=_items(plan_section.body) if plan_section else [],
-        work=_items(work_section.body) if work_section else [],
-        has_previous=previous_body is not None,
-    )
 
 
 def is_final(period: Period, fetched_at: datetime.datetime, tz: datetime.tzinfo) -> bool:
@@ -503,26 +474,13 @@ class ReportEvidence:
         )
 
 
-def previous_report(report: Report) -> Report | None:
-    return (
-        Report.objects.filter(
-            student_id=report.student_id,
-            period__cohort_id=report.period.cohort_id,
-            period__number__lt=report.period.number,
-            status=Report.Status.SUBMITTED,
-        )
-        .order_by("-period__number")
-        .first()
-    )
-
-
 def evidence_for_report(report: Report) -> ReportEvidence:
     """The evidence of the report's student and period, its checked references,
     and the previous report's plan beside this one's work (a few queries)."""
     evidence = GitHubEvidence.objects.filter(
         student_id=report.student_id, period_id=report.period_id
     ).first()
-    previous = previous_report(report)
+    previous = previous_report(report.student_id, report.period)
     cohort = report.period.cohort
     project = (
         Membership.objects.filter(user_id=report.student_id, cohort=cohort, role=Role.STUDENT)

@@ -1,7 +1,7 @@
 """GitHub → reports: summary-issue comments and report files from pull requests.
 
 Polling (reports.github.poll) and webhooks (reports.github.webhooks) end in the
-same functions here: who wrote it (Roster), which period it is for, and the
+same functions here: who wrote it (LoginIndex), which period it is for, and the
 report or review it becomes, written through reports.submissions.save_report.
 Fetching happens before these are called, outside the transaction that applies
 them.
@@ -91,8 +91,10 @@ def _when(value: str | None) -> datetime.datetime | None:
 # ---------------------------------------------------------------- who wrote it
 
 
-class Roster:
-    """Who a GitHub login is, for one cohort."""
+class LoginIndex:
+    """Who a GitHub login is, for one cohort: a student (by login, case-folded),
+    staff, someone of a sibling cohort on the same repository, or the app's own
+    account. Not the roster file (camp.roster.Roster), which writes the cohort."""
 
     def __init__(self, cohort: Cohort, *, own_login: str = "") -> None:
         self.cohort = cohort
@@ -178,7 +180,7 @@ def link_summary_issue(period: Period, issue: dict) -> None:
 
 
 def apply_comment(
-    cohort: Cohort, period: Period, comment: dict, roster: Roster, result: SyncResult
+    cohort: Cohort, period: Period, comment: dict, roster: LoginIndex, result: SyncResult
 ) -> None:
     """One summary-issue comment: a student's report (or a new revision of it), an
     unmatched comment for the TA, or nothing (mentors, TAs, bots)."""
@@ -303,7 +305,7 @@ def _mark_missing_comments(period: Period, issue: dict, present: set[int], resul
 
 
 def apply_issue_comments(
-    cohort: Cohort, issue: dict, comments: list[dict], roster: Roster, result: SyncResult
+    cohort: Cohort, issue: dict, comments: list[dict], roster: LoginIndex, result: SyncResult
 ) -> None:
     """Every comment of one summary issue (the complete list, from polling)."""
     period = period_for_issue_title(cohort, issue["title"])
@@ -328,13 +330,8 @@ def may_be_report(cohort: Cohort, path: str) -> bool:
     return in_folder and skip_reason_for_name(path) is None
 
 
-def student_for_file(cohort: Cohort, roster: Roster, path: str, author: str) -> User | None:
-    """The student a report file belongs to (see owner_of_file), or None."""
-    return owner_of_file(cohort, roster, path, author)[0]
-
-
 def owner_of_file(
-    cohort: Cohort, roster: Roster, path: str, author: str
+    cohort: Cohort, roster: LoginIndex, path: str, author: str
 ) -> tuple[User | None, str]:
     """Whose report a PR file is, and what is wrong when it is nobody's.
 
@@ -445,7 +442,9 @@ def pull_state(pull: dict) -> str:
     return GitHubPullRequest.State.CLOSED
 
 
-def apply_pull(cohort: Cohort, fetched: FetchedPull, roster: Roster, result: SyncResult) -> None:
+def apply_pull(
+    cohort: Cohort, fetched: FetchedPull, roster: LoginIndex, result: SyncResult
+) -> None:
     pull = fetched.pull
     state = pull_state(pull)
     author = (pull.get("user") or {}).get("login", "")

@@ -23,7 +23,7 @@ from reports.github.client import (
 )
 from reports.github.ingest import (
     FetchedPull,
-    Roster,
+    LoginIndex,
     SyncResult,
     apply_issue_comments,
     apply_pull,
@@ -72,7 +72,7 @@ def sync_cohort(cohort: Cohort, *, client: GitHubClient | None = None) -> SyncRe
                     pulls.append(fetched)
                     fetched_pages += fetched.files.pages if fetched.files else []
         moved_to = _moved_to(client, cohort)
-        roster = Roster(cohort)
+        roster = LoginIndex(cohort)
         if any(roster.is_unknown(c.get("user")) for _, comments in summary for c in comments.items):
             roster.own_login = app_login(client).lower()
         with transaction.atomic():

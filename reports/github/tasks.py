@@ -13,7 +13,6 @@ import datetime
 import logging
 
 from celery import Task, shared_task
-from django.db.models.signals import post_save
 from django.utils import timezone
 
 from camp.locks import single_instance
@@ -23,8 +22,8 @@ from reports.github.evidence import FRESH_FOR, collect_evidence
 from reports.github.poll import run_sync
 from reports.github.publish import CannotPublish, periods_to_keep_current, publish_summary
 from reports.github.webhooks import process_delivery
-from reports.github.writeback import plan_pull, plan_report, push_writes
-from reports.models import GitHubPullRequest, Report, Review, WebhookDelivery
+from reports.github.writeback import push_writes
+from reports.models import WebhookDelivery
 
 logger = logging.getLogger(__name__)
 
@@ -183,34 +182,6 @@ def push_github_all() -> int:
     for cohort_id in cohort_ids:
         push_github_cohort.delay(cohort_id)
     return len(cohort_ids)
-
-
-def _plan_after_save(sender, instance, raw=False, **kwargs) -> None:
-    """Whichever door saved a report or review, its outbox rows are written in
-    the same transaction and sent after it commits."""
-    if raw:
-        return
-    report = instance if isinstance(instance, Report) else instance.report
-    cohort_id = plan_report(report)
-    if cohort_id is not None:
-        push_github_cohort.delay_on_commit(cohort_id)
-
-
-post_save.connect(_plan_after_save, sender=Report, dispatch_uid="github-writeback-report")
-post_save.connect(_plan_after_save, sender=Review, dispatch_uid="github-writeback-review")
-
-
-def _check_after_save(sender, instance, raw=False, **kwargs) -> None:
-    """A pull request seen open at a new head commit (webhook or poll) gets its
-    report check."""
-    if raw:
-        return
-    cohort_id = plan_pull(instance)
-    if cohort_id is not None:
-        push_github_cohort.delay_on_commit(cohort_id)
-
-
-post_save.connect(_check_after_save, sender=GitHubPullRequest, dispatch_uid="github-writeback-pull")
 
 
 def _per_linked_cohort(task: Task) -> int:

@@ -6,7 +6,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from camp.models import Role
-from reports.access import cohorts_where, may_manage
+from camp.roles import cohorts_where, may_manage
 from reports.github.checks import CONTEXT
 from reports.github.tasks import process_github_delivery
 from reports.github.webhooks import (

@@ -19,7 +19,7 @@ from camp.models import Cohort, mark_cohort_changed
 from reports.github.client import RateLimited, app_login_for, client_for
 from reports.github.ingest import (
     FetchedPull,
-    Roster,
+    LoginIndex,
     SyncResult,
     apply_comment,
     apply_pull,
@@ -148,7 +148,7 @@ def _own_logins(payload: dict) -> dict[int, str]:
     return {
         cohort.pk: app_login_for(cohort)
         for cohort in cohorts_for_repo(payload["repository"]["full_name"])
-        if Roster(cohort).is_unknown(user)
+        if LoginIndex(cohort).is_unknown(user)
     }
 
 
@@ -165,7 +165,7 @@ def _issue_comment(payload: dict, own_logins: dict[int, str]) -> SyncResult:
         if period is None:
             continue
         link_summary_issue(period, issue)
-        roster = Roster(cohort, own_login=own_logins.get(cohort.pk, ""))
+        roster = LoginIndex(cohort, own_login=own_logins.get(cohort.pk, ""))
         apply_comment(cohort, period, comment, roster, result)
     return result
 
@@ -224,5 +224,5 @@ def _apply_pulls(payload: dict, fetched: FetchedPulls) -> SyncResult:
                 if closed:
                     mark_cohort_changed(cohort.pk)
             continue
-        apply_pull(cohort, files, Roster(cohort), result)
+        apply_pull(cohort, files, LoginIndex(cohort), result)
     return result

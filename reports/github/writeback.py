@@ -9,8 +9,8 @@ Every write is a GitHubWrite row first (the outbox), performed later by
 - What to write is derived from state, like the reminder planner: `plan_writes`
   looks at the reviews and web reports of the cohort's recent periods and keeps
   one row per object, keyed "review:<id>" or "report:<id>" (unique). The row is
-  created in the same transaction as the review or report (a post_save hook
-  below, whichever door wrote it), and the periodic pass plans again, which
+  created in the same transaction as the review or report (a post_save
+  receiver in reports.github.receivers, whichever door wrote it), and the periodic pass plans again, which
   catches writes that bypass save() (bulk approval). The core write paths
   (reports.submissions, reports.reviews) are untouched and import nothing here.
 - A row whose text changed (an edited review or report) goes back to pending
@@ -29,7 +29,7 @@ Every write is a GitHubWrite row first (the outbox), performed later by
 
 The report check of open pull requests (reports.github.checks) goes the same
 way: a row per pull request and head commit ("status:<pull>:<sha>"), planned
-whenever a sync or webhook saves the pull request, performed by setting the
+whenever a sync or webhook saves the pull request (reports.github.receivers), performed by setting the
 commit status `camp-reports/report`.
 
 These comments are the app's own: the sync skips the token's own login, and
@@ -60,6 +60,7 @@ from reports.github.client import (
 )
 from reports.github.ingest import WRITE_MARKER
 from reports.github.publish import CannotPublish, periods_to_keep_current, publish_summary
+from reports.links import absolute_url, report_path
 from reports.models import GitHubPullRequest, GitHubWrite, Period, Report, Review, Source
 
 logger = logging.getLogger(__name__)
@@ -90,14 +91,6 @@ def _digest(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def _absolute(path: str) -> str:
-    return settings.SITE_URL.rstrip("/") + path
-
-
-def _report_link(report: Report) -> str:
-    return _absolute(reverse("reports:detail", args=[report.pk]))
-
-
 def _mention(report: Report) -> str:
     student = report.student
     return f"@{student.github_login}" if student.github_login else student.name
@@ -123,7 +116,11 @@ def review_text(review: Review) -> str:
         ]
         if review.body.strip():
             lines += ["", _quote(review.body)]
-        lines += ["", _("[The report in Camp Reports](%(url)s)") % {"url": _report_link(report)}]
+        lines += [
+            "",
+            _("[The report in Camp Reports](%(url)s)")
+            % {"url": absolute_url(report_path(report.pk))},
+        ]
     return "\n".join(lines) + "\n\n" + MARKER.format(key=f"review:{review.pk}")
 
 
@@ -132,7 +129,9 @@ def report_text(report: Report) -> str:
     @mentioned, the body, and where it was submitted."""
     with translation.override(settings.LANGUAGE_CODE):
         head = _("%(student)s's report") % {"student": _mention(report)}
-        foot = _("Submitted through Camp Reports: %(url)s") % {"url": _report_link(report)}
+        foot = _("Submitted through Camp Reports: %(url)s") % {
+            "url": absolute_url(report_path(report.pk))
+        }
     return f"{head}\n\n{report.body.strip()}\n\n---\n{foot}\n\n" + MARKER.format(
         key=f"report:{report.pk}"
     )
@@ -411,7 +410,7 @@ def _write(client: GitHubClient, row: GitHubWrite, text: str) -> tuple[str, int 
 
 
 def check_page_url(pull: GitHubPullRequest) -> str:
-    return _absolute(reverse("github-check", args=[pull.cohort.slug, pull.number]))
+    return absolute_url(reverse("github-check", args=[pull.cohort.slug, pull.number]))
 
 
 def _write_status(client: GitHubClient, row: GitHubWrite) -> tuple[str, int | None, str]:

@@ -18,12 +18,12 @@ from dataclasses import dataclass, field
 from typing import NamedTuple, TypeVar
 
 from django.db.backends.base.base import BaseDatabaseWrapper
-from django.db.models import BigIntegerField, Func, OuterRef, QuerySet, Subquery
+from django.db.models import BigIntegerField, Func, QuerySet
 from django.db.models.sql.compiler import SQLCompiler
-from django.urls import reverse
 from django.utils import timezone
 
 from camp.models import Cohort, Membership, Mentorship, Role, User
+from reports.links import report_path, report_paths
 from reports.models import (
     Allowance,
     GitHubEvidence,
@@ -31,18 +31,19 @@ from reports.models import (
     Period,
     Report,
     Review,
-    Revision,
 )
 from reports.parsing import parse_claimed_range
 from reports.periods import current_of, submission_period
 from reports.status import (
     SUBMITTED_STATES,
     State,
+    awaits_review,
     effective_due_at,
     is_late,
     period_start_instant,
     report_state,
-    revised_after_review,
+    resubmitted_at_sql,
+    waiting_since,
 )
 
 WAITING_REVIEW_AFTER = datetime.timedelta(days=3)
@@ -54,29 +55,16 @@ T = TypeVar("T")
 NO_PROJECT_TITLE = "未分配项目"
 
 
-def report_path(report_id: int) -> str:
-    """The report page of one report."""
-    return reverse("reports:detail", args=[report_id])
-
-
-# An id no report has, to find where ids go in the report page's path.
-_ANY_REPORT_ID = 2_147_483_647
-
-
-def report_paths() -> Callable[[int], str]:
-    """report_path for many reports at once (a summary links hundreds): one
-    reverse(), whose cost is most of a summary line, then only the id changes."""
-    head, tail = report_path(_ANY_REPORT_ID).split(str(_ANY_REPORT_ID))
-    return lambda report_id: f"{head}{report_id}{tail}"
-
-
 class ReportFacts(NamedTuple):
-    """The parts of a Report that status rules read (report_state, is_late)."""
+    """The parts of a Report that status rules read (report_state, is_late,
+    waiting_since)."""
 
     id: int
     status: str
     submitted_at: datetime.datetime | None
-    latest_revision_at: datetime.datetime | None
+    # The first revision after the latest review (status.resubmitted_at_sql):
+    # set exactly when the report changed since it was last reviewed.
+    resubmitted_at: datetime.datetime | None
 
 
 class EpochMicroseconds(Func):
@@ -139,6 +127,8 @@ class Cell:
     report_id: int | None = None
     submitted_at: datetime.datetime | None = None
     reviewed_at: datetime.datetime | None = None
+    # Since when the report waits for review (status.waiting_since), when it does.
+    waiting_since: datetime.datetime | None = None
     days_late: int | None = None
     # An open pull request with this student's report file for this period:
     # "pending on GitHub", shown but not counted as submitted.
@@ -348,20 +338,19 @@ def _load(cohort: Cohort, students: QuerySet[User], periods: Iterable[Period]) -
         mentors[student_id].append(mentor_by_id[mentor_id])
     for mentor_list in mentors.values():
         mentor_list.sort(key=user_sort_key)
-    newest_revision = Revision.objects.filter(report=OuterRef("pk")).order_by("-created_at")
     reports: PerStudent[ReportFacts] = defaultdict(dict)
-    for report_id, student_id, period_id, status, submitted, revised in (
+    for report_id, student_id, period_id, status, submitted, resubmitted in (
         Report.objects.filter(period__in=period_ids, student__in=student_ids)
         .order_by()
         .annotate(
             submitted=EpochMicroseconds("submitted_at"),
-            revised=EpochMicroseconds(Subquery(newest_revision.values("created_at")[:1])),
+            resubmitted=EpochMicroseconds(resubmitted_at_sql()),
         )
-        .values_list("id", "student_id", "period_id", "status", "submitted", "revised")
+        .values_list("id", "student_id", "period_id", "status", "submitted", "resubmitted")
     ):
         # One report per student and period (Report's constraint).
         reports[student_id][period_id] = ReportFacts(
-            report_id, status, instant(submitted), instant(revised)
+            report_id, status, instant(submitted), instant(resubmitted)
         )
     reviews: dict[int, list[tuple[int | None, str, datetime.datetime]]] = defaultdict(list)
     for report_id, mentor_id, verdict, created in (
@@ -497,14 +486,15 @@ def _cell(
         allowance=allowance,
         verdict=verdict,
         now=now,
-        revised_after_review=report is not None
-        and revised_after_review(report.latest_revision_at, reviews[-1][2] if reviews else None),
+        revised_after_review=report is not None and report.resubmitted_at is not None,
     )
     cell = Cell(period, state, activity=mine.activity.get(period.id))
     if report is not None and report.status == Report.Status.SUBMITTED:
         cell.report_id = report.id
         cell.submitted_at = report.submitted_at
         cell.reviewed_at = reviews[0][2] if reviews else None
+        if awaits_review(state):
+            cell.waiting_since = waiting_since(report.submitted_at, report.resubmitted_at)
         if is_late(report, period, allowance):
             cell.days_late = _whole_days(report.submitted_at - effective_due_at(period, allowance))
     else:
@@ -576,11 +566,10 @@ def _mentor_latency(
         for cell in row.cells:
             if cell.report_id is None:
                 continue
-            reviews = facts.reviews.get(cell.report_id, ())
-            if not reviews:
+            if cell.waiting_since is not None:
                 for mentor_id in mentor_ids:
                     waiting[mentor_id] += 1
-                continue
+            reviews = facts.reviews.get(cell.report_id, ())
             first_by_mentor: dict[int, datetime.datetime] = {}
             for mentor_id, _verdict, created_at in reviews:
                 if mentor_id in mentor_ids:
@@ -645,12 +634,10 @@ def build_overview(
     )
     path = report_paths()
     waiting = [
-        WaitingReview(row, cell, now - cell.submitted_at, path(cell.report_id))
+        WaitingReview(row, cell, now - cell.waiting_since, path(cell.report_id))
         for row in rows
         for cell in row.cells
-        if cell.report_id is not None
-        and cell.reviewed_at is None
-        and now - cell.submitted_at > WAITING_REVIEW_AFTER
+        if cell.waiting_since is not None and now - cell.waiting_since > WAITING_REVIEW_AFTER
     ]
     waiting.sort(key=lambda w: w.waiting, reverse=True)
     if current is not None:

@@ -10,8 +10,9 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from camp.models import Cohort, User
+from reports.links import report_paths
 from reports.models import Period
-from reports.overview.grid import ProjectGroup, project_groups, report_paths
+from reports.overview.grid import ProjectGroup, project_groups
 from reports.status import SUBMITTED_STATES, State
 
 ReportURL = Callable[[int], str] | str | None

@@ -2,7 +2,6 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from reports.models import Allowance
-from reports.reviewing.conversation import MAX_REPLY_LENGTH
 from reports.reviewing.requests import MAX_REASON_LENGTH
 from reports.writing import MAX_BODY_CHARS
 
@@ -13,14 +12,6 @@ class ReportForm(forms.Form):
         max_length=MAX_BODY_CHARS,
         strip=False,
         widget=forms.Textarea(attrs={"rows": 24, "spellcheck": "false"}),
-    )
-
-
-class ReplyForm(forms.Form):
-    body = forms.CharField(
-        label=_("Reply (Markdown)"),
-        max_length=MAX_REPLY_LENGTH,
-        widget=forms.Textarea(attrs={"rows": 4}),
     )
 
 

@@ -11,9 +11,9 @@ from django.utils import timezone
 
 from camp.models import Cohort, Membership, Mentorship, Role, User
 from reports.access import reviewable_reports
+from reports.links import queue_path
 from reports.models import Allowance, Period, Report
 from reports.periods import current_period
-from reports.reviewing.queue import queue_path
 from reports.status import (
     State,
     awaiting_review,

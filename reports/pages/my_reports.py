@@ -10,7 +10,8 @@ from dataclasses import dataclass
 from django.utils import timezone
 
 from camp.models import Cohort, User
-from reports.access import cohorts_where, visible_reviews
+from camp.roles import cohorts_where
+from reports.access import visible_reviews
 from reports.models import Allowance, Period, Report, Review
 from reports.periods import current_period
 from reports.status import (

@@ -5,6 +5,7 @@ from reports.pages import views
 app_name = "reports"
 
 urlpatterns = [
+    path("", views.home, name="home"),
     path("reports/", views.my_reports_page, name="mine"),
     path("reports/<int:pk>/", views.report_page, name="detail"),
     path("reports/<int:pk>/reply/", views.reply_page, name="reply"),

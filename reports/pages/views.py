@@ -1,4 +1,5 @@
-"""Student pages: My reports, the report page, the write form and its preview."""
+"""The pages people land on: the home page by role, and the student pages (My
+reports, the report page, the write form and its preview)."""
 
 from __future__ import annotations
 
@@ -15,13 +16,14 @@ from django.views.decorators.http import require_http_methods, require_POST
 from camp.models import Role
 from reports.access import can_review, may_converse, visible_reports
 from reports.github.evidence import evidence_for_report
+from reports.links import workspace_path
 from reports.markdown import render_markdown
 from reports.models import AllowanceRequest, Period, Report
-from reports.pages.forms import AskForm, PreviewForm, ReplyForm, ReportForm
+from reports.pages.forms import AskForm, PreviewForm, ReportForm
+from reports.pages.home import home_cards
 from reports.pages.my_reports import my_reports, report_standing
 from reports.parsing import without_review_placeholder
-from reports.reviewing.conversation import add_reply, thread
-from reports.reviewing.queue import workspace_path
+from reports.reviewing.conversation import ReplyForm, add_reply, thread
 from reports.reviewing.requests import ask, may_ask
 from reports.writing import (
     SubmitRefused,
@@ -32,6 +34,11 @@ from reports.writing import (
 )
 
 WRITE_ACTIONS = {"preview", "draft", "submit", "submit_anyway"}
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    return render(request, "reports/home.html", {"cards": home_cards(request.user)})
 
 
 @login_required

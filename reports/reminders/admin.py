@@ -10,7 +10,7 @@ from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from reports.access import managed_cohorts
+from camp.roles import managed_cohorts
 from reports.models import Notification, ReminderPolicy
 from reports.reminders.channels.chat import PROVIDER_HOSTS, webhook_url_allowed
 from reports.reminders.delivery import resend

@@ -11,14 +11,13 @@ import datetime
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
-from django.conf import settings
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from camp.models import User
+from reports.links import absolute_url, queue_path, report_path, workspace_path
 from reports.models import AllowanceRequest, Notification, Period, Reply, Review
 from reports.reminders.policy import policy_for
-from reports.reviewing.queue import queue_path, workspace_path
 
 Kind = Notification.Kind
 # Kinds sent to the students themselves; the others go to mentors and TAs and
@@ -45,10 +44,6 @@ def local_time(instant: datetime.datetime, tz: datetime.tzinfo) -> str:
     return f"{local:%Y-%m-%d %H:%M} ({local.tzname()})"
 
 
-def absolute_url(path: str) -> str:
-    return settings.SITE_URL.rstrip("/") + path
-
-
 def link_for(notification: Notification) -> tuple[str, str]:
     kind = notification.kind
     report = notification.report
@@ -56,7 +51,7 @@ def link_for(notification: Notification) -> tuple[str, str]:
     if kind == Kind.REQUEST_DECIDED:
         return absolute_url(reverse("reports:mine")), _("Open your reports")
     if kind in (Kind.REVIEW_POSTED, Kind.REPLY_POSTED) and to_student:
-        return absolute_url(reverse("reports:detail", args=[report.pk])), _("Open your report")
+        return absolute_url(report_path(report.pk)), _("Open your report")
     if kind in (Kind.RESUBMITTED, Kind.REPLY_POSTED):
         return absolute_url(workspace_path(report.pk)), _("Review the report")
     if kind in (Kind.REVIEW_PENDING, Kind.REVIEW_ESCALATION):
@@ -69,7 +64,7 @@ def link_for(notification: Notification) -> tuple[str, str]:
             query["mentor"] = notification.recipient_id
         path = reverse("overview", args=[notification.cohort.slug]) + "?" + urlencode(query)
         return absolute_url(path), _("Open the overview")
-    return absolute_url(reverse("home")), _("Open Camp Reports")
+    return absolute_url(reverse("reports:home")), _("Open Camp Reports")
 
 
 def event_of(notification: Notification) -> Review | Reply | None:

@@ -17,13 +17,12 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from camp.models import Cohort, Membership, Mentorship, Role
-from reports.models import Allowance, Notification, Period, ReminderPolicy, Report, Review
+from reports.models import Allowance, Notification, Period, ReminderPolicy, Report
 from reports.reminders.policy import after_quiet_hours, in_quiet_hours, lookback, policy_for
-from reports.status import effective_due_at
+from reports.status import awaiting_review_sql, effective_due_at, waiting_since_sql
 
 Kind = Notification.Kind
 
@@ -72,7 +71,9 @@ class ReportRow:
     student_id: int
     period_id: int
     submitted_at: datetime.datetime | None
-    reviewed: bool
+    # Since when it waits for a mentor (reports.status.waiting_since): None
+    # when it does not wait (reviewed and unchanged since, or not submitted).
+    waiting_since: datetime.datetime | None
 
 
 @dataclass
@@ -202,11 +203,19 @@ def load_snapshot(
             student_id=row["student_id"],
             period_id=row["period_id"],
             submitted_at=row["submitted_at"] if row["status"] == Report.Status.SUBMITTED else None,
-            reviewed=row["reviewed"],
+            waiting_since=row["waiting_since"] if row["awaiting_review"] else None,
         )
         for row in Report.objects.filter(period_id__in=period_ids)
-        .annotate(reviewed=Exists(Review.objects.filter(report=OuterRef("pk"))))
-        .values("id", "student_id", "period_id", "status", "submitted_at", "reviewed")
+        .annotate(awaiting_review=awaiting_review_sql(), waiting_since=waiting_since_sql())
+        .values(
+            "id",
+            "student_id",
+            "period_id",
+            "status",
+            "submitted_at",
+            "awaiting_review",
+            "waiting_since",
+        )
     }
     allowances = {
         (a.student_id, a.period_id): a for a in Allowance.objects.filter(period_id__in=period_ids)
@@ -300,13 +309,13 @@ def _owed(snapshot: Snapshot, now: datetime.datetime, until: datetime.datetime) 
                     fires = due_at + policy.ta_escalation_hours * hours
                     for ta_id in snapshot.ta_ids:
                         add(ta_id, Kind.TA_ESCALATION, period, login, fires)
-            elif not report.reviewed:
+            elif report.waiting_since is not None:
                 if policy.review_pending:
-                    fires = submitted_at + policy.review_pending_hours * hours
+                    fires = report.waiting_since + policy.review_pending_hours * hours
                     for mentor_id in snapshot.mentors_of.get(student_id, []):
                         add(mentor_id, Kind.REVIEW_PENDING, period, login, fires)
                 if policy.review_escalation:
-                    fires = submitted_at + policy.review_escalation_hours * hours
+                    fires = report.waiting_since + policy.review_escalation_hours * hours
                     for ta_id in snapshot.ta_ids:
                         add(ta_id, Kind.REVIEW_ESCALATION, period, login, fires)
     owed.extend(grouped.values())

@@ -8,7 +8,7 @@ from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from reports.access import managed_cohorts
+from camp.roles import managed_cohorts
 from reports.models import Notification
 from reports.reminders.planning import Planned, PlannedStatus, Snapshot, preview
 

@@ -1,15 +1,18 @@
 """The conversation under a report: reviews, replies and resubmissions in time
-order, and the one write path for a reply."""
+order, the one write path for a reply, and the reply form that the report page
+and the review workspace both show."""
 
 from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass
 
+from django import forms
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from camp.models import User
 from reports.access import may_converse, visible_reviews
@@ -17,6 +20,14 @@ from reports.models import Reply, Report, Revision
 from reports.reviewing import events
 
 MAX_REPLY_LENGTH = 10_000
+
+
+class ReplyForm(forms.Form):
+    body = forms.CharField(
+        label=gettext_lazy("Reply (Markdown)"),
+        max_length=MAX_REPLY_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
 
 
 @transaction.atomic

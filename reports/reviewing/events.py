@@ -13,10 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from django.dispatch import receiver
-
 from camp.models import Mentorship, User
-from reports import reviews, submissions
 from reports.models import Notification, Reply, Report, Review
 from reports.reminders.policy import policy_for
 from reports.reminders.tasks import send_notifications
@@ -108,13 +105,3 @@ def reply_posted(reply: Reply) -> list[int]:
         recipients = [report.student]
     recipients = [person for person in recipients if person.pk != reply.author_id]
     return _record(report, Kind.REPLY_POSTED, f"reply:{reply.pk}", recipients)
-
-
-@receiver(reviews.review_posted)
-def _review_posted(sender: type, review: Review, **kwargs) -> None:
-    review_posted(review)
-
-
-@receiver(submissions.report_resubmitted)
-def _report_resubmitted(sender: type, report: Report, **kwargs) -> None:
-    resubmitted(report)

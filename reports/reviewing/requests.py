@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from camp.models import Membership, Mentorship, Role, User
-from reports.access import managed_cohorts
+from camp.roles import managed_cohorts
 from reports.models import Allowance, AllowanceRequest, Notification, Period, Report
 from reports.reminders.tasks import send_notifications
 from reports.status import period_start_instant

@@ -28,12 +28,12 @@ from django.utils.translation import gettext_lazy
 
 from reports.access import can_review, may_converse
 from reports.github.evidence import evidence_for_report
+from reports.links import WAITING, workspace_path
 from reports.models import Report, Review, Revision
-from reports.parsing import TEMPLATE_SECTIONS, find_section, without_review_placeholder
-from reports.reviewing.conversation import MAX_REPLY_LENGTH, add_reply, thread
-from reports.reviewing.queue import WAITING, workspace_path
+from reports.parsing import without_review_placeholder
+from reports.reviewing.conversation import ReplyForm, add_reply, thread
 from reports.reviews import MAX_REVIEW_LENGTH, add_review
-from reports.writing import lint_report
+from reports.writing import lint_report, plan_against_work, previous_report
 
 # The queue a workspace opened without one walks: the reports waiting for review.
 DEFAULT_QUEUE = urlencode({"review": WAITING})
@@ -51,14 +51,6 @@ class ReviewForm(forms.Form):
         required=False,
         max_length=MAX_REVIEW_LENGTH,
         widget=forms.Textarea(attrs={"rows": 8, "data-comment": ""}),
-    )
-
-
-class ReplyForm(forms.Form):
-    body = forms.CharField(
-        label=gettext_lazy("Reply (Markdown)"),
-        max_length=MAX_REPLY_LENGTH,
-        widget=forms.Textarea(attrs={"rows": 3}),
     )
 
 
@@ -91,26 +83,6 @@ def changes_since_review(report: Report) -> tuple[Review | None, list[DiffLine]]
         kind = {"@": "hunk", "+": "add", "-": "remove"}.get(line[:1], "context")
         lines.append(DiffLine(kind, line))
     return latest, lines
-
-
-def previous_report(report: Report, scope) -> Report | None:
-    """The student's submitted report of the period before, within the admin's scope."""
-    return (
-        scope.filter(
-            student=report.student_id,
-            period__cohort=report.period.cohort_id,
-            period__number__lt=report.period.number,
-            status=Report.Status.SUBMITTED,
-        )
-        .select_related("period")
-        .order_by("-period__number")
-        .first()
-    )
-
-
-def section_text(body: str, key: str) -> str:
-    section = find_section(body, *TEMPLATE_SECTIONS[key])
-    return section.body if section else ""
 
 
 def queue_ids(model_admin: admin.ModelAdmin, request: HttpRequest, filters: str) -> list[int]:
@@ -210,7 +182,8 @@ def workspace(model_admin: admin.ModelAdmin, request: HttpRequest, report_id: in
             return HttpResponse(_("Unknown action."), status=400)
 
     latest_review, diff = changes_since_review(report)
-    previous = previous_report(report, scope)
+    previous = previous_report(report.student_id, report.period, scope)
+    plan = plan_against_work(previous.body if previous else None, report.body)
     lint = lint_report(report.body, report.period.cohort)
     context = {
         **model_admin.admin_site.each_context(request),
@@ -219,9 +192,8 @@ def workspace(model_admin: admin.ModelAdmin, request: HttpRequest, report_id: in
         % {"student": report.student.name, "number": report.period.number},
         "report": report,
         "body": without_review_placeholder(report.body),
-        "this_work": section_text(report.body, "this_period"),
         "previous": previous,
-        "previous_plan": section_text(previous.body, "next_period") if previous else "",
+        "plan": plan,
         "latest_review": latest_review,
         "diff": diff,
         "lint": lint,

@@ -1,7 +1,7 @@
 from django import template
 
 from camp.models import Role
-from reports.access import cohorts_where
+from camp.roles import cohorts_where
 from reports.markdown import render_markdown
 
 register = template.Library()

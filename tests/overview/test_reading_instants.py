@@ -14,8 +14,9 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from reports.access import overview_students
+from reports.links import report_paths
 from reports.models import Report, Review, Revision
-from reports.overview.grid import EpochMicroseconds, build_overview, instant, report_paths
+from reports.overview.grid import EpochMicroseconds, build_overview, instant
 from reports.status import State
 from tests.factories import ReportFactory, ReviewFactory
 

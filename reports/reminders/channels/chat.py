@@ -25,9 +25,10 @@ from django.conf import settings
 from django.utils import timezone, translation
 
 from camp.models import User
+from reports.links import absolute_url
 from reports.models import Notification, ReminderPolicy
 from reports.reminders.channels import DeliveryError
-from reports.reminders.messages import STUDENT_KINDS, absolute_url, headline, period_of
+from reports.reminders.messages import STUDENT_KINDS, headline, period_of
 from reports.reminders.policy import policy_for
 
 Provider = ReminderPolicy.ChatProvider

@@ -15,9 +15,10 @@ from django.utils import translation
 
 from camp.models import User
 from reports.github.client import GitHubError, RateLimited, client_for, repo_path
+from reports.links import absolute_url
 from reports.models import Notification
 from reports.reminders.channels import DeliveryError
-from reports.reminders.messages import absolute_url, headline
+from reports.reminders.messages import headline
 
 
 def github_name(person: User) -> str:

@@ -1,0 +1,49 @@
+"""The reports app's models, a module per domain. Re-exported here so that
+`from reports.models import Report` and the migrations' `reports.models.…`
+paths keep working wherever a model lives."""
+
+from reports.models.allowances import Allowance, AllowanceRequest
+from reports.models.core import Period, Reply, Report, Review, Revision, Source
+from reports.models.github import (
+    GitHubComment,
+    GitHubETag,
+    GitHubEvidence,
+    GitHubPullRequest,
+    GitHubSettings,
+    GitHubWrite,
+    ReferenceCheck,
+    UnmatchedComment,
+    UnmatchedCommentManager,
+    WebhookDelivery,
+)
+from reports.models.reminders import (
+    Notification,
+    ReminderPolicy,
+    default_quiet_end,
+    default_quiet_start,
+)
+
+__all__ = [
+    "Allowance",
+    "AllowanceRequest",
+    "GitHubComment",
+    "GitHubETag",
+    "GitHubEvidence",
+    "GitHubPullRequest",
+    "GitHubSettings",
+    "GitHubWrite",
+    "Notification",
+    "Period",
+    "ReferenceCheck",
+    "ReminderPolicy",
+    "Reply",
+    "Report",
+    "Review",
+    "Revision",
+    "Source",
+    "UnmatchedComment",
+    "UnmatchedCommentManager",
+    "WebhookDelivery",
+    "default_quiet_end",
+    "default_quiet_start",
+]
