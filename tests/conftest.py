@@ -226,7 +226,7 @@ def skip_remedies(reasons: list[str]) -> dict[str, int]:
 
 def pytest_terminal_summary(terminalreporter, exitstatus, config):
     """Beside pytest's list of skips: how many were skipped for want of what,
-    and how to run them (the README's "Tests" says the same)."""
+    and how to run them (docs/development.md, "Tests", says the same)."""
     skipped = terminalreporter.stats.get("skipped", [])
     if not skipped:
         return

@@ -77,7 +77,7 @@ PERMISSION_HINT = (
     "GitHub refused the write (HTTP {status}): the token needs {permission} (fine-grained) "
     "or repo (classic) on {repo}, and the repository must exist."
 )
-# The fine-grained permission each kind of write needs (README "Writing back to GitHub").
+# The fine-grained permission each kind of write needs (docs/github.md, "Token permissions").
 PERMISSION_FOR = {
     GitHubWrite.Kind.REVIEW_COMMENT: "Issues: write",
     GitHubWrite.Kind.REPORT_COMMENT: "Issues: write",
