@@ -212,7 +212,19 @@ class RevisionInline(admin.TabularInline):
         return revision.author.name if revision.author else "-"
 
 
-class PastReviewInline(admin.StackedInline):
+class ShowsReview:
+    """The reviewer and the rendered text of a review, for the admin's lists and forms."""
+
+    @admin.display(description=_("reviewer"), ordering="mentor__github_login")
+    def reviewer(self, review: Review) -> str:
+        return review.mentor.name if review.mentor else _("unknown (imported)")
+
+    @admin.display(description=_("review"))
+    def rendered_body(self, review: Review) -> str:
+        return format_html('<div class="markdown-body">{}</div>', render_markdown(review.body))
+
+
+class PastReviewInline(ShowsReview, admin.StackedInline):
     """The reviews so far, read-only for everyone: a review is a record (the
     student is notified of it); a mentor who changes their mind posts another."""
 
@@ -235,14 +247,6 @@ class PastReviewInline(admin.StackedInline):
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("mentor")
-
-    @admin.display(description=_("reviewer"))
-    def reviewer(self, review: Review) -> str:
-        return review.mentor.name if review.mentor else _("unknown (imported)")
-
-    @admin.display(description=_("review"))
-    def rendered_body(self, review: Review) -> str:
-        return format_html('<div class="markdown-body">{}</div>', render_markdown(review.body))
 
 
 class NewReviewForm(forms.ModelForm):
@@ -534,7 +538,7 @@ class ReviewAddForm(NewReviewForm):
 
 
 @admin.register(Review)
-class ReviewAdmin(NotFoundOutsideScopeMixin, admin.ModelAdmin):
+class ReviewAdmin(ShowsReview, NotFoundOutsideScopeMixin, admin.ModelAdmin):
     """All reviews in the user's scope; a new one can be added here too, picking
     the report by autocomplete. Reviews are never edited (post another one)."""
 
@@ -587,14 +591,6 @@ class ReviewAdmin(NotFoundOutsideScopeMixin, admin.ModelAdmin):
         obj.pk = review.pk
         obj.mentor = review.mentor
         obj.created_at = review.created_at
-
-    @admin.display(description=_("reviewer"), ordering="mentor__github_login")
-    def reviewer(self, review: Review) -> str:
-        return review.mentor.name if review.mentor else _("unknown (imported)")
-
-    @admin.display(description=_("review"))
-    def rendered_body(self, review: Review) -> str:
-        return format_html('<div class="markdown-body">{}</div>', render_markdown(review.body))
 
 
 class DecisionForm(forms.ModelForm):
