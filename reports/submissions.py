@@ -9,8 +9,8 @@ a Revision for every version, and reports keyed on (student, period).
 
 A change to a reviewed report sends it back to its mentors (reports.status
 State.RESUBMITTED). The `report_resubmitted` signal says so from here, so that
-every door does it; the review loop (reports.reviewing.events) receives it and
-tells the mentors once the transaction commits.
+every door does it; the review loop (reports.reviewing.receivers) receives it
+and tells the mentors once the transaction commits.
 """
 
 from __future__ import annotations
@@ -38,7 +38,16 @@ class SaveResult:
 
 
 def _locked_report(student: User, period: Period, defaults: dict) -> tuple[Report, bool]:
-    report = Report.objects.select_for_update().filter(student=student, period=period).first()
+    """The (student, period) report, created if missing, locked until commit.
+
+    Only the report's own row is locked: no join in the locking query (a plain
+    .first() would order by period, cohort and login, and FOR UPDATE would take
+    those rows too). Every write of the same period holds a KEY SHARE lock on
+    the period and cohort through its foreign keys and then updates the
+    cohort's data_version; a writer holding FOR UPDATE on them deadlocked with
+    first submissions of the same period (PostgreSQL, under a deadline rush)."""
+    mine = Report.objects.select_for_update(of=("self",)).filter(student=student, period=period)
+    report = mine.order_by().first()
     if report is not None:
         return report, False
     try:
@@ -47,7 +56,7 @@ def _locked_report(student: User, period: Period, defaults: dict) -> tuple[Repor
         with transaction.atomic():
             return Report.objects.create(student=student, period=period, **defaults), True
     except IntegrityError:
-        return Report.objects.select_for_update().get(student=student, period=period), False
+        return mine.get(), False
 
 
 @transaction.atomic
