@@ -28,6 +28,17 @@ def check_database() -> str:
     return "ok"
 
 
+def check_cache() -> str:
+    """The cache (Redis when REDIS_URL is set) that holds locks, throttles and pages."""
+    try:
+        cache.set("camp:health-probe", "ok", timeout=10)
+        if cache.get("camp:health-probe") != "ok":
+            return "error: the cache lost what it was given"
+    except Exception as exc:  # redis-py and file errors alike mean "down"
+        return f"error: {exc.__class__.__name__}"
+    return "ok"
+
+
 def check_broker() -> str:
     try:
         with app.connection_for_write() as conn:
@@ -50,10 +61,10 @@ def worker_heartbeat() -> dict:
 
 
 def health() -> tuple[bool, dict]:
-    """(healthy, details). Healthy means the database and the broker answer; the
+    """(healthy, details). Healthy means the database, the broker and the cache answer; the
     worker heartbeat is reported but does not fail the check, since a web node
     must stay in rotation while workers restart."""
-    checks = {"database": check_database(), "broker": check_broker()}
+    checks = {"database": check_database(), "broker": check_broker(), "cache": check_cache()}
     healthy = all(value == "ok" for value in checks.values())
     return healthy, {"status": "ok" if healthy else "error", **checks, "worker": worker_heartbeat()}
 

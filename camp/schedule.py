@@ -47,6 +47,10 @@ def jobs() -> dict[str, Job]:
         # The write-back outbox (reports.github.writeback): catches writes that
         # bypass save() and retries whatever waits; new writes are pushed after commit.
         "github-push-writes": Job("reports.tasks.push_github_all", every_seconds=300),
+        # Webhook deliveries stored but never processed (their task was lost).
+        "github-stalled-deliveries": Job(
+            "reports.tasks.process_stalled_deliveries", every_seconds=300
+        ),
         # Students' GitHub work beside their reports, within GitHub's search
         # limit: hourly is fresh enough for a weekly loop.
         "github-collect-evidence": Job("reports.tasks.collect_evidence", every_seconds=3600),

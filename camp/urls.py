@@ -26,3 +26,5 @@ urlpatterns = [
     path("account/tokens/<int:token_id>/revoke/", views.revoke_api_token, name="revoke_api_token"),
     path("api/", include("reports.api.urls")),
 ]
+
+handler500 = views.server_error

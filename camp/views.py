@@ -10,6 +10,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext_lazy as _
+from django.views import defaults
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
@@ -40,6 +41,14 @@ class SignInView(auth_views.LoginView):
             **super().get_context_data(**kwargs),
             "github_sign_in": settings.GITHUB_SIGN_IN_ENABLED,
         }
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """Django's 500 page, except for the API, whose clients read JSON: an error
+    no view handled still answers in the API's shape ({"detail": ...})."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": _("Server error.")}, status=500)
+    return defaults.server_error(request)
 
 
 @never_cache

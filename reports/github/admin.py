@@ -12,6 +12,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
+from camp.celery import enqueue_after_commit
 from camp.models import Role, User
 from camp.roles import managed_cohorts
 from reports.github.ingest import map_comment_to_student
@@ -366,7 +367,7 @@ class GitHubWriteAdmin(TAReadOnlyMixin, admin.ModelAdmin):
         )
         count = retry_writes(queryset)
         for cohort_id in cohort_ids:
-            push_github_cohort.delay_on_commit(cohort_id)
+            enqueue_after_commit(push_github_cohort, cohort_id)
         self.message_user(
             request, _("%(count)d writes queued again.") % {"count": count}, messages.SUCCESS
         )

@@ -10,6 +10,7 @@ from typing import Any
 from django.db.models.signals import post_save
 from django.dispatch import receiver
 
+from camp.celery import enqueue_after_commit
 from reports.github.tasks import push_github_cohort
 from reports.github.writeback import plan_pull, plan_report
 from reports.models import GitHubPullRequest, Report, Review
@@ -27,7 +28,7 @@ def plan_after_save(
     report = instance if isinstance(instance, Report) else instance.report
     cohort_id = plan_report(report)
     if cohort_id is not None:
-        push_github_cohort.delay_on_commit(cohort_id)
+        enqueue_after_commit(push_github_cohort, cohort_id)
 
 
 @receiver(post_save, sender=GitHubPullRequest, dispatch_uid="github-writeback-pull")
@@ -40,4 +41,4 @@ def check_after_save(
         return
     cohort_id = plan_pull(instance)
     if cohort_id is not None:
-        push_github_cohort.delay_on_commit(cohort_id)
+        enqueue_after_commit(push_github_cohort, cohort_id)

@@ -11,17 +11,19 @@ from __future__ import annotations
 
 import datetime
 import logging
+from functools import partial
 
 from celery import Task, shared_task
 from django.utils import timezone
 
+from camp.celery import enqueue_after_commit
 from camp.locks import single_instance
 from camp.models import Cohort, Project
 from reports.github.client import GitHubError, RateLimited
 from reports.github.evidence import FRESH_FOR, collect_evidence
 from reports.github.poll import run_sync
 from reports.github.publish import CannotPublish, periods_to_keep_current, publish_summary
-from reports.github.webhooks import process_delivery
+from reports.github.webhooks import process_delivery, stalled_deliveries
 from reports.github.writeback import push_writes
 from reports.models import WebhookDelivery
 
@@ -59,9 +61,20 @@ def process_github_delivery(self, delivery_id: int) -> dict | None:
     if delivery is None:
         return None
     try:
-        return process_delivery(delivery, resync=sync_github_cohort.delay_on_commit)
+        return process_delivery(delivery, resync=partial(enqueue_after_commit, sync_github_cohort))
     except RateLimited as exc:
         raise self.retry(eta=exc.retry_at, exc=exc) from exc
+
+
+@shared_task(ignore_result=True, name="reports.tasks.process_stalled_deliveries")
+@single_instance("github-stalled-deliveries", ttl=5 * 60)
+def process_stalled_deliveries() -> int:
+    """Scheduled by beat: a task for each stored delivery whose own task never
+    ran (its enqueue failed after the webhook answered, or it was lost)."""
+    ids = stalled_deliveries(timezone.now())
+    for delivery_id in ids:
+        process_github_delivery.delay(delivery_id)
+    return len(ids)
 
 
 @shared_task(

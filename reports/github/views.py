@@ -5,6 +5,7 @@ from django.shortcuts import get_object_or_404, render
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
+from camp.celery import enqueue_after_commit
 from camp.models import Role
 from camp.roles import cohorts_where, may_manage
 from reports.github.checks import CONTEXT
@@ -52,7 +53,7 @@ def webhook(request: HttpRequest) -> JsonResponse:
     if delivery.status == delivery.Status.IGNORED:
         return JsonResponse({"status": "ignored", "event": event}, status=202)
     # After commit, so the worker always finds the row.
-    process_github_delivery.delay_on_commit(delivery.pk)
+    enqueue_after_commit(process_github_delivery, delivery.pk)
     return JsonResponse({"status": "queued", "delivery": delivery.delivery_id})
 
 

@@ -3,6 +3,7 @@ the worker. Polling stays the safety net for deliveries that never arrive."""
 
 from __future__ import annotations
 
+import datetime
 import hashlib
 import hmac
 import json
@@ -88,6 +89,22 @@ def store_delivery(delivery_id: str, event: str, payload: dict) -> tuple[Webhook
     except IntegrityError:
         return WebhookDelivery.objects.get(delivery_id=delivery_id), False
     return delivery, True
+
+
+# A delivery still `received` this long after it arrived lost its task (the
+# broker was away when the webhook answered, or a worker died with it).
+STALLED_AFTER = datetime.timedelta(minutes=2)
+
+
+def stalled_deliveries(now: datetime.datetime) -> list[int]:
+    """Ids of stored deliveries that no task has processed, oldest first."""
+    return list(
+        WebhookDelivery.objects.filter(
+            status=WebhookDelivery.Status.RECEIVED, received_at__lt=now - STALLED_AFTER
+        )
+        .order_by("received_at", "pk")
+        .values_list("pk", flat=True)
+    )
 
 
 def cohorts_for_repo(full_name: str) -> list[Cohort]:

@@ -13,12 +13,16 @@ from __future__ import annotations
 
 import datetime
 import hashlib
+import logging
 from collections.abc import Callable
 from typing import TypeVar
 
 from django.core.cache import caches
+from redis.exceptions import RedisError
 
 from camp.models import Cohort
+
+logger = logging.getLogger(__name__)
 
 # Entries outlive their minute only by a little: a new minute is a new key.
 ENTRY_SECONDS = 120
@@ -42,10 +46,18 @@ def output_key(
 
 
 def cached_output(key: str, build: Callable[[], Output]) -> Output:
-    """The output stored under `key`, else `build()` stored there."""
+    """The output stored under `key`, else `build()` stored there. With the
+    cache away (Redis down) every request builds its own: slower, still right."""
     pages = caches["pages"]
-    output = pages.get(key)
+    try:
+        output = pages.get(key)
+    except (RedisError, OSError) as exc:
+        logger.warning("overview cache unreachable, building without it: %s", exc)
+        return build()
     if output is None:
         output = build()
-        pages.set(key, output, ENTRY_SECONDS)
+        try:
+            pages.set(key, output, ENTRY_SECONDS)
+        except (RedisError, OSError) as exc:
+            logger.warning("overview cache unreachable, not stored: %s", exc)
     return output

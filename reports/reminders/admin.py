@@ -10,6 +10,7 @@ from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from camp.celery import enqueue_after_commit
 from camp.roles import managed_cohorts
 from reports.models import Notification, ReminderPolicy
 from reports.reminders.channels.chat import PROVIDER_HOSTS, webhook_url_allowed
@@ -212,7 +213,7 @@ class NotificationAdmin(admin.ModelAdmin):
     def resend_failed(self, request: HttpRequest, queryset: QuerySet[Notification]) -> None:
         ids = resend(queryset.filter(status=Notification.Status.FAILED))
         if ids:
-            send_notifications.delay_on_commit(ids)
+            enqueue_after_commit(send_notifications, ids)
         self.message_user(
             request,
             ngettext(

@@ -14,6 +14,7 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
+from camp.celery import enqueue_after_commit
 from camp.locks import single_instance
 from camp.models import Cohort
 from reports.models import Notification
@@ -43,7 +44,7 @@ def reminder_pass(cohort_id: int, now: str | None = None) -> None:
         # yet made visible (and must not send rows a rollback would undo).
         # Bounded chunks, so one task never holds a long queue of sends.
         for chunk in chunks(result.owed):
-            send_notifications.delay_on_commit(chunk)
+            enqueue_after_commit(send_notifications, chunk)
 
 
 @shared_task(

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from camp.celery import enqueue_after_commit
 from camp.models import Mentorship, User
 from reports.models import Notification, Reply, Report, Review
 from reports.reminders.policy import policy_for
@@ -58,7 +59,7 @@ def _record(report: Report, kind: str, event: str, recipients: Iterable[User]) -
         ).values_list("pk", flat=True)
     )
     if ids:
-        send_notifications.delay_on_commit(ids)
+        enqueue_after_commit(send_notifications, ids)
     return ids
 
 

@@ -13,6 +13,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from camp.celery import enqueue_after_commit
 from camp.models import Membership, Mentorship, Role, User
 from camp.roles import managed_cohorts
 from reports.models import Allowance, AllowanceRequest, Notification, Period, Report
@@ -148,4 +149,4 @@ def _tell_student(request: AllowanceRequest) -> None:
         defaults={"cohort": request.period.cohort, "about": [str(student)]},
     )
     if created:
-        send_notifications.delay_on_commit([row.pk])
+        enqueue_after_commit(send_notifications, [row.pk])
