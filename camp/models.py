@@ -48,6 +48,10 @@ DEFAULT_REPORT_TEMPLATE = """\
 """
 
 DEFAULT_REQUIRED_SECTIONS = ["姓名", "实习项目", "本周工作", "下周工作"]
+# Where reports list what blocks the student (the ERNIEPartner template's 当前阻塞)
+# and what they asked; a heading, or a bold label of a list item, containing one.
+DEFAULT_BLOCKER_SECTIONS = ["当前阻塞", "遇到的问题", "Blockers"]
+DEFAULT_QUESTION_SECTIONS = ["问题疑惑与解答", "Questions"]
 
 GITHUB_REPO_RE = r"^[A-Za-z0-9-]+/[A-Za-z0-9._-]+$"
 
@@ -74,6 +78,14 @@ def validate_timezone(value: str) -> None:
 
 def default_required_sections() -> list[str]:
     return list(DEFAULT_REQUIRED_SECTIONS)
+
+
+def default_blocker_sections() -> list[str]:
+    return list(DEFAULT_BLOCKER_SECTIONS)
+
+
+def default_question_sections() -> list[str]:
+    return list(DEFAULT_QUESTION_SECTIONS)
 
 
 class User(AbstractUser):
@@ -158,6 +170,18 @@ class Cohort(models.Model):
     report_template = models.TextField(_("report template"), default=DEFAULT_REPORT_TEMPLATE)
     required_sections = models.JSONField(
         _("required sections"), default=default_required_sections, blank=True
+    )
+    blocker_sections = models.JSONField(
+        _("blocker sections"),
+        default=default_blocker_sections,
+        blank=True,
+        help_text=_("Titles of the report's section that lists what blocks the student."),
+    )
+    question_sections = models.JSONField(
+        _("question sections"),
+        default=default_question_sections,
+        blank=True,
+        help_text=_("Titles of the report's section of questions and answers."),
     )
     report_visibility = models.CharField(
         _("report visibility"), max_length=10, choices=Visibility.choices, default=Visibility.COHORT

@@ -12,7 +12,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from camp.models import Cohort, Membership, Mentorship, Role, User
 from camp.roles import may_manage
-from reports.models import Report, Review
+from reports.models import Blocker, QAEntry, Report, Review
 
 AnyUser = User | AnonymousUser
 
@@ -109,3 +109,49 @@ def may_converse(user: AnyUser, report: Report) -> bool:
     if report.status != Report.Status.SUBMITTED:
         return False
     return report.student_id == user.pk or can_review(user, report)
+
+
+def conversation_reports(user: AnyUser) -> QuerySet[Report]:
+    """Reports whose conversation (replies) the user may read: the queryset twin
+    of reports.reviewing.conversation.thread, i.e. may_converse or a reader of
+    the report's reviews (visible_reviews)."""
+    reports = Report.objects.filter(status=Report.Status.SUBMITTED)
+    if not user.is_authenticated or not user.is_active:
+        return reports.none()
+    if user.is_superuser:
+        return reports
+    return reports.filter(
+        Q(student=user)
+        | Q(pk__in=reviewable_reports(user).values("pk"))
+        | Q(pk__in=Review.objects.filter(mentor=user).values("report"))
+    )
+
+
+def visible_blockers(user: AnyUser) -> QuerySet[Blocker]:
+    """Blockers are part of their report: whoever may read it sees them."""
+    return Blocker.objects.filter(report__in=visible_reports(user).values("pk"))
+
+
+def manages_blocker(user: AnyUser, blocker: Blocker) -> bool:
+    """Who may resolve a blocker: its student, their mentors and the cohort's TAs."""
+    if not user.is_authenticated or not user.is_active:
+        return False
+    if user.is_superuser or blocker.student_id == user.pk or may_manage(user, blocker.cohort):
+        return True
+    return Mentorship.objects.filter(
+        mentor=user, student=blocker.student_id, cohort=blocker.cohort_id
+    ).exists()
+
+
+def visible_qa_entries(user: AnyUser) -> QuerySet[QAEntry]:
+    """Q&A entries the user may read: those of the reports they may read, not
+    merged into another; hidden ones only for those who curate the cohort's."""
+    entries = QAEntry.objects.filter(
+        report__in=visible_reports(user).values("pk"), merged_into__isnull=True
+    )
+    if not user.is_authenticated or not user.is_active:
+        return entries.none()
+    if user.is_superuser:
+        return entries
+    curated = Membership.objects.filter(user=user, cohort=OuterRef("cohort"), role=Role.TA)
+    return entries.filter(Q(hidden=False) | Exists(curated))

@@ -49,3 +49,17 @@ def queue_path(cohort_id: int | None = None) -> str:
 
 def workspace_path(report_id: int) -> str:
     return reverse("admin:reports_report_workspace", args=[report_id])
+
+
+def blocker_path(report_id: int, blocker_id: int) -> str:
+    """A blocker, where its report's page lists it."""
+    return f"{report_path(report_id)}#blocker-{blocker_id}"
+
+
+def conversation_path(report_id: int) -> str:
+    """The conversation (reviews and replies) under a report."""
+    return f"{report_path(report_id)}#conversation"
+
+
+def qa_entry_path(entry_id: int) -> str:
+    return reverse("qa:detail", args=[entry_id])

@@ -372,3 +372,80 @@ def _claimed_range(stem: str, committed_on: datetime.date):
         # "12.25-1.7" committed in January: the range began the year before.
         claimed = parse_claimed_range(stem, default_year=committed_on.year - 1)
     return claimed
+
+
+# ---------------------------------------------------------------- labelled parts
+# What blocks a student and what they asked are written under a heading
+# ("#### 问题疑惑与解答") or, just as often in the camp's history, under a bold
+# label of a list item inside another section ("3. **问题疑惑与解答**").
+
+LABEL_RE = re.compile(
+    r"^(?P<indent>\s*)(?:(?:[-*+]|\d+\.*[.)])\s+)?(?:\*\*|__)(?P<title>[^*_\n]+?)(?:\*\*|__)"
+    r"\s*[:：]?\s*(?P<rest>.*)$"
+)
+LIST_MARKER_RE = re.compile(r"^(?:[-*+]|\d+\.*[.)])\s+(?:\[[ xX]\]\s+)?")
+# What people write when there is nothing to say.
+NOTHING_RE = re.compile(
+    r"^(?:暂无|无|没有|暂时没有|暂时无|目前没有|目前无|none|n/?a|nothing|no|-|—|/)[。.!！\s]*$",
+    re.IGNORECASE,
+)
+
+
+def _indent(line: str) -> int:
+    return len(line) - len(line.lstrip())
+
+
+def labelled_part(body: str, titles: list[str] | tuple[str, ...]) -> str | None:
+    """The text under the first heading, or bold list label, whose title
+    contains one of `titles`; None when there is neither. A label's part is
+    what follows it on its line and the lines indented under it."""
+    titles = [title for title in titles if title]
+    if not titles:
+        return None
+    section = find_section(body, *titles)
+    if section is not None:
+        return section.body
+    lines = normalize_text(body).split("\n")
+    for index, line in enumerate(lines):
+        match = LABEL_RE.match(line)
+        if match is None or not any(title in clean_title(match["title"]) for title in titles):
+            continue
+        indent = len(match["indent"])
+        block = [match["rest"]] if match["rest"].strip() else []
+        for later in lines[index + 1 :]:
+            if later.strip() and _indent(later) <= indent:
+                break
+            block.append(later)
+        return "\n".join(_dedent_list_item(block)).strip()
+    return None
+
+
+def is_nothing(text: str) -> bool:
+    """ "暂无", "无", "None": the writer had nothing to put there."""
+    return bool(NOTHING_RE.match(text.strip().strip("*_`").strip()))
+
+
+def plain_line(line: str) -> str:
+    """A line without its list marker and bold or italic markup."""
+    text = LIST_MARKER_RE.sub("", line.strip())
+    return text.replace("**", "").replace("__", "").strip()
+
+
+def top_level_items(text: str) -> list[str]:
+    """The points of a part: each top-level list item with the lines under it
+    (joined by spaces), else each non-empty line; "暂无" and the like dropped."""
+    lines = [line for line in normalize_text(text).split("\n") if line.strip()]
+    item_indents = [_indent(line) for line in lines if LIST_MARKER_RE.match(line.lstrip())]
+    items: list[list[str]] = []
+    if item_indents:
+        top = min(item_indents)
+        for line in lines:
+            starts = _indent(line) <= top and LIST_MARKER_RE.match(line.lstrip())
+            if starts or not items:
+                items.append([plain_line(line)])
+            else:
+                items[-1].append(plain_line(line))
+    else:
+        items = [[plain_line(line)] for line in lines]
+    points = [" ".join(part for part in item if part).strip() for item in items]
+    return [point for point in points if point and not is_nothing(point)]

@@ -5,7 +5,8 @@ body change leaves a Revision and (student, period) stays one report, even when
 two channels or two browser tabs write at the same moment. The one exception is
 the repository importer (reports.importer.importing), which writes a camp's
 whole history in bulk into an empty period and keeps the same two rules itself:
-a Revision for every version, and reports keyed on (student, period).
+a Revision for every version, and reports keyed on (student, period); it says
+what it wrote with the `reports_written_in_bulk` signal.
 
 A change to a reviewed report sends it back to its mentors (reports.status
 State.RESUBMITTED). The `report_resubmitted` signal says so from here, so that
@@ -27,6 +28,11 @@ from reports.models import Period, Report, Revision, Source
 
 # Sent with `report=` when a reviewed report's body changes, inside the write.
 report_resubmitted = Signal()
+# Sent with `report_ids=` by writers that bypass save() (the repository
+# importer, the demo data), inside their transaction: what the features
+# derive from every saved report (blockers, Q&A, the search index,
+# similarity) is derived for these too.
+reports_written_in_bulk = Signal()
 
 
 @dataclass

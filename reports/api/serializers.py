@@ -11,7 +11,7 @@ from rest_framework import serializers
 from camp.models import Cohort, Membership, Project, User
 from reports.github.evidence import report_evidence_record
 from reports.markdown import render_markdown
-from reports.models import Allowance, Period, ReferenceCheck, Report, Review
+from reports.models import Allowance, Period, ReferenceCheck, Report, Review, SearchDocument
 from reports.overview.grid import MentorLatency, Overview, WaitingReview
 from reports.reviews import MAX_REVIEW_LENGTH
 from reports.status import State, period_start_instant, report_state
@@ -163,6 +163,29 @@ class CohortEvidenceSerializer(serializers.Serializer):
     students = StudentEvidenceSerializer(many=True)
 
 
+class BlockerSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    text = serializers.CharField()
+    opened_period = serializers.IntegerField(
+        source="opened_period.number",
+        help_text="The period (number) of the report that named it first.",
+    )
+    last_seen_period = serializers.IntegerField(source="last_seen_period.number")
+    opened_at = serializers.DateTimeField()
+    resolved = serializers.SerializerMethodField()
+    resolved_at = serializers.DateTimeField(allow_null=True)
+    issue_url = OptionalURLField()
+
+    @extend_schema_field(serializers.BooleanField())
+    def get_resolved(self, blocker) -> bool:
+        return blocker.resolved_at is not None
+
+
+class SimilarSerializer(serializers.Serializer):
+    report = serializers.IntegerField(source="other_id", help_text="The similar report's id.")
+    score = serializers.FloatField(help_text="Jaccard similarity of the two texts, 0 to 1.")
+
+
 class ReportSerializer(serializers.ModelSerializer):
     cohort = serializers.SlugRelatedField(source="period.cohort", slug_field="slug", read_only=True)
     period = PeriodBriefSerializer(read_only=True)
@@ -174,6 +197,16 @@ class ReportSerializer(serializers.ModelSerializer):
     evidence = serializers.SerializerMethodField(
         help_text="The student's GitHub work in the period (counts are null until "
         "collected) and the issues and pull requests the report references, checked."
+    )
+    blockers = BlockerSerializer(
+        many=True,
+        read_only=True,
+        source="blocker_list",
+        help_text="The blockers this report named first (reports.blockers).",
+    )
+    similar_to = serializers.SerializerMethodField(
+        help_text="Reports that read very much like this one: shown to those who may "
+        "review it and read the other (its mentors, the TAs); empty for anyone else."
     )
     state = serializers.SerializerMethodField(
         help_text="Where the report stands (reports.status.State): on_time, late, "
@@ -201,12 +234,19 @@ class ReportSerializer(serializers.ModelSerializer):
             "created_at",
             "updated_at",
             "evidence",
+            "blockers",
+            "similar_to",
         ]
         read_only_fields = fields
 
     @extend_schema_field(serializers.CharField())
     def get_body_html(self, report: Report) -> str:
         return str(render_markdown(report.body))
+
+    @extend_schema_field(SimilarSerializer(many=True))
+    def get_similar_to(self, report: Report) -> list:
+        # The view prefetches the flags the caller may see (similar_list).
+        return SimilarSerializer(getattr(report, "similar_list", []), many=True).data
 
     @extend_schema_field(EvidenceSerializer)
     def get_evidence(self, report: Report) -> dict:
@@ -418,3 +458,26 @@ class PeriodSummarySerializer(serializers.Serializer):
     period = serializers.IntegerField(help_text="Period number.")
     markdown = serializers.CharField(help_text="The checklist, as published to GitHub.")
     html = serializers.CharField(help_text="The same, rendered and sanitised.")
+
+
+SEARCH_KINDS = SearchDocument.Kind.choices
+
+
+class SearchResultSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=SEARCH_KINDS)
+    id = serializers.IntegerField(
+        help_text="The id of the report, review, reply, blocker or Q&A entry."
+    )
+    url = serializers.CharField(help_text="Where it is shown in the app.")
+    snippet = serializers.CharField(
+        help_text="HTML: the text around the match, escaped, matches in <mark>."
+    )
+    report = serializers.IntegerField(source="report_id")
+    cohort = serializers.CharField(source="cohort_name")
+    period = serializers.IntegerField(source="period_number")
+    student = serializers.CharField()
+    written_at = serializers.DateTimeField()
+
+
+class SearchResponseSerializer(serializers.Serializer):
+    results = SearchResultSerializer(many=True)

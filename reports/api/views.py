@@ -3,7 +3,7 @@ the write path of reports.submissions."""
 
 from __future__ import annotations
 
-from django.db.models import OuterRef, QuerySet, Subquery
+from django.db.models import OuterRef, Prefetch, QuerySet, Subquery
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
@@ -17,22 +17,24 @@ from drf_spectacular.utils import (
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied, ValidationError
-from rest_framework.generics import RetrieveAPIView
+from rest_framework.generics import GenericAPIView, RetrieveAPIView
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from camp.models import Cohort, Project, Role, User
 from camp.roles import cohorts_where
-from reports.access import overview_students, visible_reports, visible_reviews
+from reports.access import overview_students, reviewable_reports, visible_reports, visible_reviews
 from reports.api import filters, serializers
 from reports.api.permissions import ReportPermission, ReviewPermission
 from reports.github.evidence import cohort_evidence, with_evidence
 from reports.markdown import render_markdown
-from reports.models import Allowance, Period, Report, Review, Source
+from reports.models import Allowance, Blocker, Period, Report, Review, SimilarityFlag, Source
 from reports.overview.grid import build_overview, user_sort_key
 from reports.overview.summary import period_summary
 from reports.reviews import add_review
+from reports.search.forms import SearchForm
+from reports.search.querying import search
 from reports.status import with_review_facts
 from reports.submissions import SaveResult
 from reports.writing import SubmitRefused, write_report
@@ -46,7 +48,7 @@ def member_cohorts(user: User) -> QuerySet[Cohort]:
     return cohorts_where(user, *MEMBER_ROLES)
 
 
-API_ENDPOINTS = ["me", "cohorts", "projects", "periods", "reports", "reviews"]
+API_ENDPOINTS = ["me", "cohorts", "projects", "periods", "reports", "reviews", "search"]
 
 
 def api_root(request: HttpRequest) -> HttpResponse:
@@ -234,8 +236,24 @@ class ReportViewSet(
         allowances = Allowance.objects.filter(
             student=OuterRef("student"), period=OuterRef("period")
         )
+        readable = visible_reports(user)
+        # A flag shows only on a report the caller may review, and only when
+        # they may read the other report too (reports.similarity.checking.flags_for).
+        flags = SimilarityFlag.objects.filter(
+            report__in=reviewable_reports(user).values("pk"),
+            other__in=readable.values("pk"),
+        ).order_by("-score", "other_id")
         reports = with_review_facts(
-            visible_reports(user).select_related("period__cohort", "student"),
+            readable.select_related("period__cohort", "student").prefetch_related(
+                Prefetch(
+                    "blockers",
+                    Blocker.objects.select_related("opened_period", "last_seen_period").order_by(
+                        "opened_at", "pk"
+                    ),
+                    to_attr="blocker_list",
+                ),
+                Prefetch("similarity_flags", flags, to_attr="similar_list"),
+            ),
             reviews=visible_reviews(user),
         ).annotate(
             allowance_kind=Subquery(allowances.values("kind")[:1]),
@@ -327,3 +345,46 @@ class ReviewViewSet(
             source=Source.API,
         )
         return Response(serializers.ReviewSerializer(review).data, status=status.HTTP_201_CREATED)
+
+
+@extend_schema(
+    summary="Search",
+    description="Reports, reviews, replies, blockers and Q&A entries the caller may "
+    "read, newest first, each with a snippet (HTML, matches in <mark>). Chinese is found "
+    "without spaces; filters: cohort (slug), period (number, with cohort), student "
+    "(GitHub login), kind (repeatable).",
+    parameters=[
+        OpenApiParameter("q", str, required=True),
+        OpenApiParameter("cohort", str),
+        OpenApiParameter("period", int),
+        OpenApiParameter("student", str),
+        OpenApiParameter("kind", str, many=True, enum=[k for k, _ in serializers.SEARCH_KINDS]),
+        OpenApiParameter("limit", int),
+        OpenApiParameter("offset", int),
+    ],
+    responses={200: serializers.SearchResponseSerializer},
+)
+class SearchView(GenericAPIView):
+    """One search over everything the caller may read."""
+
+    serializer_class = serializers.SearchResponseSerializer
+    pagination_class = None
+    filter_backends: list = []
+
+    def get(self, request: Request, *args, **kwargs) -> Response:
+        form = SearchForm(request.query_params)
+        if not form.is_valid():
+            raise ValidationError(
+                {
+                    field: [error["message"] for error in errors]
+                    for field, errors in form.errors.get_json_data().items()
+                }
+            )
+        results = search(
+            request.user,
+            form.cleaned_data["q"],
+            form.filters(),
+            limit=form.page()[0],
+            offset=form.page()[1],
+        )
+        return Response(serializers.SearchResponseSerializer({"results": results}).data)

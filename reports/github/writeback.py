@@ -60,8 +60,16 @@ from reports.github.client import (
 )
 from reports.github.ingest import WRITE_MARKER
 from reports.github.publish import CannotPublish, periods_to_keep_current, publish_summary
-from reports.links import absolute_url, report_path
-from reports.models import GitHubPullRequest, GitHubWrite, Period, Report, Review, Source
+from reports.links import absolute_url, blocker_path, report_path
+from reports.models import (
+    Blocker,
+    GitHubPullRequest,
+    GitHubWrite,
+    Period,
+    Report,
+    Review,
+    Source,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -84,7 +92,9 @@ PERMISSION_FOR = {
     GitHubWrite.Kind.PULL_REVIEW: "Pull requests: write",
     GitHubWrite.Kind.PULL_COMMENT: "Pull requests: write",
     GitHubWrite.Kind.COMMIT_STATUS: "Commit statuses: write",
+    GitHubWrite.Kind.BLOCKER_ISSUE: "Issues: write",
 }
+BLOCKER_ISSUE_KEY = "blocker-issue:{pk}"
 
 
 def _digest(text: str) -> str:
@@ -135,6 +145,34 @@ def report_text(report: Report) -> str:
     return f"{head}\n\n{report.body.strip()}\n\n---\n{foot}\n\n" + MARKER.format(
         key=f"report:{report.pk}"
     )
+
+
+def blocker_issue_title(blocker: Blocker) -> str:
+    with translation.override(settings.LANGUAGE_CODE):
+        head = _("Blocker of %(student)s") % {"student": blocker.student.name}
+    first_line = " ".join(blocker.text.split())
+    return f"{head}: {first_line[:120]}"
+
+
+def blocker_issue_text(blocker: Blocker) -> str:
+    """The issue a TA opens for a blocker: what the student wrote, quoted (it
+    mentions nobody), and a link back to the report that names it."""
+    with translation.override(settings.LANGUAGE_CODE):
+        head = _("%(student)s has been blocked since period %(number)s:") % {
+            "student": _mention(blocker.report),
+            "number": blocker.opened_period.number,
+        }
+        foot = _("[The blocker in Camp Reports](%(url)s)") % {
+            "url": absolute_url(blocker_path(blocker.report_id, blocker.pk))
+        }
+    return f"{head}\n\n{_quote(blocker.text)}\n\n{foot}\n\n" + MARKER.format(
+        key=BLOCKER_ISSUE_KEY.format(pk=blocker.pk)
+    )
+
+
+def _blocker_of(row: GitHubWrite) -> Blocker:
+    pk = int(row.key.rsplit(":", 1)[1])
+    return Blocker.objects.select_related("student", "report__student", "opened_period").get(pk=pk)
 
 
 def wanted_text(row: GitHubWrite) -> str:
@@ -238,6 +276,20 @@ def plan_pull(pull: GitHubPullRequest) -> int | None:
     return cohort.pk if created or row.state == GitHubWrite.State.PENDING else None
 
 
+def plan_blocker_issue(blocker: Blocker) -> GitHubWrite:
+    """The outbox row that opens an issue for the blocker in the cohort's
+    repository (a TA asked: reports.blockers.views), once per blocker."""
+    row, _created = GitHubWrite.objects.get_or_create(
+        key=BLOCKER_ISSUE_KEY.format(pk=blocker.pk),
+        defaults={
+            "cohort_id": blocker.cohort_id,
+            "kind": GitHubWrite.Kind.BLOCKER_ISSUE,
+            "report_id": blocker.report_id,
+        },
+    )
+    return row
+
+
 def _current_periods(cohort: Cohort) -> list[Period]:
     # Like the summaries: periods still moving. Switching write-back on posts
     # the recent reviews, never a cohort's whole history.
@@ -329,6 +381,10 @@ def _perform(client: GitHubClient, row: GitHubWrite) -> WriteOutcome:
         if row.kind == GitHubWrite.Kind.COMMIT_STATUS:
             text = ""
             action, github_id, url = _write_status(client, row)
+        elif row.kind == GitHubWrite.Kind.BLOCKER_ISSUE:
+            blocker = _blocker_of(row)
+            text = blocker_issue_text(blocker)
+            action, github_id, url = _write_blocker_issue(client, row, blocker, text)
         else:
             text = wanted_text(row)
             action, github_id, url = _write(client, row, text)
@@ -407,6 +463,38 @@ def _write(client: GitHubClient, row: GitHubWrite, text: str) -> tuple[str, int 
         return ("edited" if row.github_id else "adopted"), github_id, found["html_url"]
     made = client.post_json(comments_path, {"body": text})
     return "created", made["id"], made["html_url"]
+
+
+def _write_blocker_issue(
+    client: GitHubClient, row: GitHubWrite, blocker: Blocker, text: str
+) -> tuple[str, int | None, str]:
+    """Open the issue (or edit the one opened before; `github_id` is its
+    number), and link the blocker to it: the issue links back to the blocker."""
+    issues_path = repo_path(row.cohort.github_repo, "issues")
+    number = row.github_id or _find_marked_issue(client, row, issues_path)
+    payload = {"title": blocker_issue_title(blocker), "body": text}
+    if number:
+        found = client.patch_json(f"{issues_path}/{number}", payload)
+        action = "edited" if row.github_id else "adopted"
+    else:
+        found = client.post_json(issues_path, payload)
+        action = "created"
+    Blocker.objects.filter(pk=blocker.pk).update(
+        issue_number=found["number"], issue_url=found["html_url"]
+    )
+    return action, found["number"], found["html_url"]
+
+
+def _find_marked_issue(client: GitHubClient, row: GitHubWrite, issues_path: str) -> int | None:
+    """An issue an earlier attempt opened without us hearing back (as
+    _find_marked does for comments)."""
+    if row.attempts <= 1 and not row.last_error:
+        return None
+    marker = MARKER.format(key=row.key)
+    for item in client.get_all(issues_path, state="all").items:
+        if marker in (item.get("body") or "") and "pull_request" not in item:
+            return int(item["number"])
+    return None
 
 
 def check_page_url(pull: GitHubPullRequest) -> str:

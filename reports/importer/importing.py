@@ -45,6 +45,7 @@ from reports.parsing import (
     skip_reason_for_size,
 )
 from reports.periods import days_in, due_at_for, fallback_calendar, infer_periods, submission_period
+from reports.submissions import reports_written_in_bulk
 
 DEFAULT_PATTERN = r"^WeeklyReports/(?P<cohort>[^/]+)/(?P<student>[^/]+)/[^/]+$"
 # 01_login, 2_login, glcc_01_login, ospp_02_login: the ordinal is the camp's, not the login's.
@@ -238,8 +239,11 @@ def _apply(found: list[FoundReport], result: ImportResult, progress: Progress | 
         for report in reports:
             if report.period is not None:
                 groups[(users[report.login.lower()].pk, report.period.pk)].append(report)
-        _write_reports(groups, mentors, result)
+        written = _write_reports(groups, mentors, result)
         mark_cohort_changed(cohort.pk)  # written in bulk, past the signals
+        # ... so the features derive what they keep from every report (blockers,
+        # Q&A, the search index, similarity) in this transaction too.
+        reports_written_in_bulk.send(sender=Report, report_ids=written)
         result.cohorts.append(
             {
                 "slug": cohort.slug,
@@ -435,7 +439,8 @@ def _write_reports(
     groups: dict[tuple[int, int], list[FoundReport]],
     mentors: dict[int, int],
     result: ImportResult,
-) -> None:
+) -> list[int]:
+    """Write the reports, revisions and reviews; the ids of the reports written."""
     existing = {
         (report.student_id, report.period_id): report
         for report in Report.objects.filter(
@@ -532,6 +537,7 @@ def _write_reports(
     Review.objects.bulk_create(all_reviews)
     result.created["revisions"] += len(all_revisions)
     result.created["reviews"] += len(all_reviews)
+    return [report.pk for report, revisions, reviews in pending if report.pk is not None]
 
 
 def _update_existing(

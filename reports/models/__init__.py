@@ -3,6 +3,7 @@
 paths keep working wherever a model lives."""
 
 from reports.models.allowances import Allowance, AllowanceRequest
+from reports.models.blockers import Blocker
 from reports.models.core import Period, Reply, Report, Review, Revision, Source
 from reports.models.github import (
     GitHubComment,
@@ -16,16 +17,20 @@ from reports.models.github import (
     UnmatchedCommentManager,
     WebhookDelivery,
 )
+from reports.models.qa import QAAnswer, QAEntry
 from reports.models.reminders import (
     Notification,
     ReminderPolicy,
     default_quiet_end,
     default_quiet_start,
 )
+from reports.models.search import SearchDocument
+from reports.models.similarity import SimilarityBand, SimilarityFlag
 
 __all__ = [
     "Allowance",
     "AllowanceRequest",
+    "Blocker",
     "GitHubComment",
     "GitHubETag",
     "GitHubEvidence",
@@ -34,12 +39,17 @@ __all__ = [
     "GitHubWrite",
     "Notification",
     "Period",
+    "QAAnswer",
+    "QAEntry",
     "ReferenceCheck",
     "ReminderPolicy",
     "Reply",
     "Report",
     "Review",
     "Revision",
+    "SearchDocument",
+    "SimilarityBand",
+    "SimilarityFlag",
     "Source",
     "UnmatchedComment",
     "UnmatchedCommentManager",

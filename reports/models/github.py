@@ -320,6 +320,7 @@ class GitHubWrite(models.Model):
         PULL_COMMENT = "pull-comment", _("Review as a pull-request comment")
         REPORT_COMMENT = "report-comment", _("Web report as a summary-issue comment")
         COMMIT_STATUS = "commit-status", _("Report check on a pull request")
+        BLOCKER_ISSUE = "blocker-issue", _("Blocker as an issue")
 
     class State(models.TextChoices):
         PENDING = "pending", _("Pending")

@@ -60,6 +60,18 @@ class ReminderPolicy(models.Model):
         _("hours a report waits for review before the TAs are told"), default=168
     )
     review_posted = models.BooleanField(_("tell students about a new review"), default=True)
+    blocker_mentor = models.BooleanField(
+        _("remind mentors of blockers open too long"), default=True
+    )
+    blocker_mentor_days = models.PositiveIntegerField(
+        _("days a blocker stays open before the mentor is reminded"),
+        default=7,
+        help_text=_("Also the age from which the overview marks a blocker as old."),
+    )
+    blocker_ta = models.BooleanField(_("tell TAs about blockers open too long"), default=True)
+    blocker_ta_days = models.PositiveIntegerField(
+        _("days a blocker stays open before the TAs are told"), default=14
+    )
     quiet_start = models.TimeField(_("quiet hours start"), default=default_quiet_start)
     quiet_end = models.TimeField(_("quiet hours end"), default=default_quiet_end)
     chat_provider = models.CharField(
@@ -111,6 +123,8 @@ class Notification(models.Model):
         RESUBMITTED = "resubmitted", _("Report resubmitted (to mentors)")
         REPLY_POSTED = "reply_posted", _("Reply posted")
         REQUEST_DECIDED = "request_decided", _("Extension or excuse request decided")
+        BLOCKER_MENTOR = "blocker_mentor", _("Blocker open too long (to mentor)")
+        BLOCKER_TA = "blocker_ta", _("Blocker open too long (to TAs)")
 
     class Channel(models.TextChoices):
         EMAIL = "email", _("Email")

@@ -14,7 +14,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from camp.models import Role
-from reports.access import can_review, may_converse, visible_reports
+from reports.access import can_review, manages_blocker, may_converse, visible_reports
+from reports.blockers.entries import age_days, carried_into
 from reports.github.evidence import evidence_for_report
 from reports.links import workspace_path
 from reports.markdown import render_markdown
@@ -25,6 +26,7 @@ from reports.pages.my_reports import my_reports, report_standing
 from reports.parsing import without_review_placeholder
 from reports.reviewing.conversation import ReplyForm, add_reply, thread
 from reports.reviewing.requests import ask, may_ask
+from reports.similarity.checking import flags_for
 from reports.writing import (
     SubmitRefused,
     lint_report,
@@ -56,6 +58,21 @@ def report_page(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _report_page(request: HttpRequest, report: Report, reply_form: ReplyForm) -> HttpResponse:
     is_own = report.student_id == request.user.pk
+    now = timezone.now()
+    blockers = (
+        [
+            {
+                "blocker": b,
+                "days": age_days(b, now),
+                "may_resolve": manages_blocker(request.user, b),
+            }
+            for b in report.blockers.select_related("cohort", "resolved_by").order_by(
+                "opened_at", "pk"
+            )
+        ]
+        if report.is_submitted
+        else []
+    )
     return render(
         request,
         "reports/detail.html",
@@ -68,6 +85,8 @@ def _report_page(request: HttpRequest, report: Report, reply_form: ReplyForm) ->
             "workspace_url": workspace_path(report.pk) if can_review(request.user, report) else "",
             "revisions": report.revisions.select_related("author").order_by("-created_at", "-id"),
             "evidence": evidence_for_report(report),
+            "blockers": blockers,
+            "similar": flags_for(report, request.user),
             "is_own": is_own,
             "can_edit": is_own
             and report.period.cohort.memberships.filter(
@@ -157,10 +176,16 @@ def write_page(request: HttpRequest, cohort: str, number: int) -> HttpResponse:
     # a period, never a report or a student, so there is nobody else's to forge.
     period = _students_period(request, cohort, number)
     report = Report.objects.filter(student=request.user, period=period).first()
+    now = timezone.now()
     context = {
         "period": period,
         "cohort": period.cohort,
         "report": report,
+        # Last periods' blockers still open: "still blocked?"
+        "carried_blockers": [
+            {"blocker": blocker, "days": age_days(blocker, now)}
+            for blocker in carried_into(request.user, period)
+        ],
         # Saving a change sends a reviewed report back to its mentors; say so first.
         "goes_back_to_review": report is not None
         and report.is_submitted

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 
 from camp.models import User
 from reports.links import absolute_url, queue_path, report_path, workspace_path
-from reports.models import AllowanceRequest, Notification, Period, Reply, Review
+from reports.models import AllowanceRequest, Blocker, Notification, Period, Reply, Review
 from reports.reminders.policy import policy_for
 
 Kind = Notification.Kind
@@ -56,6 +56,9 @@ def link_for(notification: Notification) -> tuple[str, str]:
         return absolute_url(workspace_path(report.pk)), _("Review the report")
     if kind in (Kind.REVIEW_PENDING, Kind.REVIEW_ESCALATION):
         return absolute_url(queue_path(notification.cohort_id)), _("Open the review queue")
+    if kind in (Kind.BLOCKER_MENTOR, Kind.BLOCKER_TA):
+        path = reverse("blockers:cohort", args=[notification.cohort.slug])
+        return absolute_url(path), _("Open the blockers")
     if kind in (Kind.MENTOR_ESCALATION, Kind.TA_ESCALATION):
         # The overview filtered to the students still missing (and, for a
         # mentor, to their own students): the admin lists only submitted reports.
@@ -151,6 +154,28 @@ def _event_message(notification: Notification, values: dict) -> tuple[str, str, 
     return subject, intro, reply.body if reply else ""
 
 
+def _blocker_message(notification: Notification, values: dict) -> tuple[str, str, str]:
+    """Subject, intro and the list of a report's blockers still open."""
+    report = notification.report
+    blockers = Blocker.objects.filter(report=report, resolved_at__isnull=True).order_by("opened_at")
+    values["student"] = report.student.name
+    values["days"] = (
+        policy_for(notification.cohort).blocker_mentor_days
+        if notification.kind == Kind.BLOCKER_MENTOR
+        else policy_for(notification.cohort).blocker_ta_days
+    )
+    subject = _("%(student)s has been blocked for more than %(days)s days") % values
+    intro = (
+        _(
+            "%(student)s wrote in their report for period %(number)s of %(cohort)s that they "
+            "are blocked, and it has not been resolved for more than %(days)s days:"
+        )
+        % values
+    )
+    detail = "\n".join(f"- {blocker.text}" for blocker in blockers)
+    return subject, intro, detail
+
+
 def period_of(notification: Notification) -> Period:
     return notification.period or notification.report.period
 
@@ -176,6 +201,8 @@ def email_message(
         subject, intro, detail = _event_message(notification, values)
     elif kind == Kind.REQUEST_DECIDED:
         subject, intro, detail = _decision_message(notification, values, tz)
+    elif kind in (Kind.BLOCKER_MENTOR, Kind.BLOCKER_TA):
+        subject, intro, detail = _blocker_message(notification, values)
     elif kind == Kind.DUE_SOON:
         subject = _("Your report for period %(number)s is due %(due)s") % values
         intro = (
@@ -252,4 +279,6 @@ def headline(kind: str, period: Period, tz: datetime.tzinfo) -> str:
         Kind.REVIEW_PENDING: _("Period %(number)s, mentors with reports waiting for review:"),
         Kind.REVIEW_ESCALATION: _("Period %(number)s, reviews overdue (for the TAs):"),
         Kind.REVIEW_POSTED: _("Period %(number)s, reports reviewed:"),
+        Kind.BLOCKER_MENTOR: _("Period %(number)s, blockers open too long (for the mentors):"),
+        Kind.BLOCKER_TA: _("Period %(number)s, blockers open too long (for the TAs):"),
     }[kind] % values

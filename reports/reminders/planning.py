@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from django.utils import timezone
 
 from camp.models import Cohort, Membership, Mentorship, Role
-from reports.models import Allowance, Notification, Period, ReminderPolicy, Report
+from reports.models import Allowance, Blocker, Notification, Period, ReminderPolicy, Report
 from reports.reminders.policy import after_quiet_hours, in_quiet_hours, lookback, policy_for
 from reports.status import awaiting_review_sql, effective_due_at, waiting_since_sql
 
@@ -76,6 +76,23 @@ class ReportRow:
     waiting_since: datetime.datetime | None
 
 
+@dataclass(frozen=True)
+class BlockerRow:
+    """The oldest open blocker a report named (reports.blockers): a blocker
+    reminder is about one report's blockers, once per recipient and channel."""
+
+    report_id: int
+    student_id: int
+    period_id: int
+    period_number: int
+    opened_at: datetime.datetime
+
+
+# Kinds about blockers open too long; each row is keyed on the report that
+# named them.
+BLOCKER_KINDS = frozenset({Kind.BLOCKER_MENTOR, Kind.BLOCKER_TA})
+
+
 @dataclass
 class Snapshot:
     cohort: Cohort
@@ -90,6 +107,7 @@ class Snapshot:
     # (recipient_id, kind, channel, period_id, report_id) -> [(status, about)] of the
     # existing rows: one, or for grouped kinds one per follow-up
     existing: dict[tuple, list[tuple[str, tuple[str, ...]]]]
+    blockers: list[BlockerRow] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -225,6 +243,7 @@ def load_snapshot(
         cohort=cohort, period_id__in=period_ids
     ).values_list("recipient_id", "kind", "channel", "period_id", "report_id", "status", "about"):
         existing[tuple(key)].append((status, tuple(about)))
+    blockers = load_blockers(cohort, existing)
     return Snapshot(
         cohort=cohort,
         policy=policy,
@@ -236,7 +255,36 @@ def load_snapshot(
         reports=reports,
         allowances=allowances,
         existing=dict(existing),
+        blockers=blockers,
     )
+
+
+def load_blockers(cohort: Cohort, existing: dict[tuple, list]) -> list[BlockerRow]:
+    """The cohort's open blockers, one row per report (its oldest), and into
+    `existing` the blocker reminders already recorded: two queries."""
+    oldest: dict[int, BlockerRow] = {}
+    for row in (
+        Blocker.objects.filter(cohort=cohort, resolved_at__isnull=True)
+        .order_by("opened_at", "pk")
+        .values(
+            "report_id", "student_id", "report__period_id", "report__period__number", "opened_at"
+        )
+    ):
+        oldest.setdefault(
+            row["report_id"],
+            BlockerRow(
+                report_id=row["report_id"],
+                student_id=row["student_id"],
+                period_id=row["report__period_id"],
+                period_number=row["report__period__number"],
+                opened_at=row["opened_at"],
+            ),
+        )
+    for *key, status, about in Notification.objects.filter(
+        cohort=cohort, kind__in=BLOCKER_KINDS
+    ).values_list("recipient_id", "kind", "channel", "period_id", "report_id", "status", "about"):
+        existing[tuple(key)].append((status, tuple(about)))
+    return list(oldest.values())
 
 
 @dataclass
@@ -319,9 +367,46 @@ def _owed(snapshot: Snapshot, now: datetime.datetime, until: datetime.datetime) 
                     for ta_id in snapshot.ta_ids:
                         add(ta_id, Kind.REVIEW_ESCALATION, period, login, fires)
     owed.extend(grouped.values())
+    owed.extend(blocker_dues(snapshot, now, until))
 
     # Reviews reach the student from the worker as soon as they are written
     # (reports.reviewing.events), not from this pass.
+    return owed
+
+
+def blocker_dues(
+    snapshot: Snapshot, now: datetime.datetime, until: datetime.datetime
+) -> list[_Due]:
+    """Blockers open longer than the policy's days: the student's mentors are
+    reminded first, the TAs later, once per report that named them. A
+    reminder that could not go out within a week (an imported history, a
+    policy switched on late) is no longer sent, like an overdue one."""
+    policy = snapshot.policy
+    student_ids = set(snapshot.student_ids)
+    days = datetime.timedelta(days=1)
+    owed: list[_Due] = []
+    for blocker in snapshot.blockers:
+        if blocker.student_id not in student_ids:
+            continue
+        recipients: list[tuple[str, list[int], datetime.datetime]] = []
+        if policy.blocker_mentor:
+            fires = blocker.opened_at + policy.blocker_mentor_days * days
+            recipients.append(
+                (Kind.BLOCKER_MENTOR, snapshot.mentors_of.get(blocker.student_id, []), fires)
+            )
+        if policy.blocker_ta:
+            fires = blocker.opened_at + policy.blocker_ta_days * days
+            recipients.append((Kind.BLOCKER_TA, snapshot.ta_ids, fires))
+        login = snapshot.people[blocker.student_id].login
+        for kind, recipient_ids, fires_at in recipients:
+            if fires_at > until or now >= fires_at + OVERDUE_STALE_AFTER:
+                continue
+            for recipient_id in recipient_ids:
+                due = _Due(
+                    recipient_id, kind, blocker.period_id, blocker.period_number, blocker.report_id
+                )
+                due.members.append((login, fires_at))
+                owed.append(due)
     return owed
 
 
