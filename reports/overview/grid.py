@@ -26,6 +26,7 @@ from camp.models import Cohort, Membership, Mentorship, Role, User
 from reports.links import report_path, report_paths
 from reports.models import (
     Allowance,
+    Blocker,
     GitHubEvidence,
     GitHubPullRequest,
     Period,
@@ -155,6 +156,9 @@ class StudentRow:
     cells: list[Cell] = field(default_factory=list)
     # No GitHub activity and no report in the current period (build_overview).
     quiet: bool = False
+    # Blockers still open (reports.blockers) and the age of the oldest, in days.
+    open_blockers: int = 0
+    oldest_blocker_days: int = 0
 
     @property
     def login(self) -> str:
@@ -602,6 +606,17 @@ def project_groups(
     return _groups(_rows(_load(cohort, students_queryset, periods), now))
 
 
+def _mark_blockers(cohort: Cohort, rows: list[StudentRow], now: datetime.datetime) -> None:
+    """Each row's open blockers and the age of the oldest: one query."""
+    by_student = {row.student.pk: row for row in rows}
+    for student_id, opened_at in Blocker.objects.filter(
+        cohort=cohort, resolved_at__isnull=True, student_id__in=list(by_student)
+    ).values_list("student_id", "opened_at"):
+        row = by_student[student_id]
+        row.open_blockers += 1
+        row.oldest_blocker_days = max(row.oldest_blocker_days, (now - opened_at).days)
+
+
 def build_overview(
     cohort: Cohort, students_queryset: QuerySet[User], now: datetime.datetime
 ) -> Overview:
@@ -644,6 +659,7 @@ def build_overview(
         for row in rows:
             cell = row.cells[index_of[current.id]]
             row.quiet = is_quiet(cell)
+    _mark_blockers(cohort, rows, now)
 
     return Overview(
         cohort=cohort,

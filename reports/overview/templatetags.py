@@ -107,6 +107,20 @@ def _row(marks: dict[State | str, str], row: StudentRow) -> str:
             if row.quiet
             else ""
         )
+        + (
+            f' <span class="blocker-marker" data-blockers="{row.open_blockers}" title="'
+            + escape(
+                ngettext(
+                    "%(count)d open blocker, the oldest %(days)d days old",
+                    "%(count)d open blockers, the oldest %(days)d days old",
+                    row.open_blockers,
+                )
+                % {"count": row.open_blockers, "days": row.oldest_blocker_days}
+            )
+            + f'">⚑{row.open_blockers}</span>'
+            if row.open_blockers
+            else ""
+        )
         + (f'<small class="mentors">{mentors}</small>' if mentors else "")
         + "</th>"
     ]
