@@ -153,6 +153,28 @@ PAGES: dict[str, tuple[str, str, dict[str, bool]]] = {
         "/account/tokens/{token}/revoke/",
         ALICE_ONLY,
     ),
+    # One search over what each may read (the results are scoped, the page is not).
+    "search/": ("get", "/search/?q=算子", SIGNED_IN),
+    # Open blockers of the cohort: its TAs (every student's), its mentors (their own).
+    "blockers/<slug:cohort>/": ("get", "/blockers/camp/", CAMP_OVERVIEW),
+    # The blocker actions post; nothing answers a GET (405).
+    "blockers/item/<int:pk>/resolve/": ("get", "/blockers/item/{blocker}/resolve/", NOBODY),
+    "blockers/item/<int:pk>/still-open/": ("get", "/blockers/item/{blocker}/still-open/", NOBODY),
+    "blockers/item/<int:pk>/issue/": ("get", "/blockers/item/{blocker}/issue/", NOBODY),
+    # The Q&A archive lists what each may read; alice's question is her report's.
+    "qa/": ("get", "/qa/", SIGNED_IN),
+    "qa/<int:pk>/": ("get", "/qa/{qa}/", CAMP_MEMBERS),
+    "qa/<int:pk>/edit/": ("get", "/qa/{qa}/edit/", NOBODY),
+    "qa/<int:pk>/merge/": ("get", "/qa/{qa}/merge/", NOBODY),
+    "qa/answers/<int:pk>/accept/": ("get", "/qa/answers/{answer}/accept/", NOBODY),
+    "qa/answers/<int:pk>/edit/": ("get", "/qa/answers/{answer}/edit/", NOBODY),
+    "qa/export/<slug:cohort>.md": ("get", "/qa/export/camp.md", CAMP_TA),
+    # alice's report beside her copy of it for period 4: those who may review it.
+    "reports/<int:pk>/similar/<int:other>/": (
+        "get",
+        "/reports/{report}/similar/{similar}/",
+        expect("-  -  -  -  Y  -  Y  -  Y  -"),
+    ),
 }
 
 #                                     an al bo ou ma mb ta ot ad dr
@@ -204,6 +226,7 @@ API: dict[str, tuple[str, str, dict[str, bool]]] = {
     "api/<drf_format_suffix:format>": ("get", "/api/.json", SIGNED_IN),
     "api/<path:path>": ("get", "/api/nothing-here/", NOBODY),
     "api/me/": ("get", "/api/me/", SIGNED_IN),
+    "api/search/": ("get", "/api/search/?q=算子", SIGNED_IN),
     "api/schema/": ("get", "/api/schema/", EVERYONE),
     "api/docs/": ("get", "/api/docs/", EVERYONE),
     "api/^cohorts/$": ("get", "/api/cohorts/", SIGNED_IN),
@@ -463,9 +486,18 @@ def reached(response) -> bool:
     return True
 
 
+# alice's report: a blocker, a question with its answer, enough text to compare.
+MATRIX_BODY = (
+    "### 本周工作\n\n1. 完成了算子切分推导规则的开发，补充了单测并提交了 PR\n"
+    "2. 调研了动态图与静态图的差异，整理成了文档\n\n### 下周工作\n\n1. 继续\n\n"
+    "### 当前阻塞\n\n- CI 失败\n\n### 问题疑惑与解答\n\n* 如何调试？\n\n    答：看日志\n"
+)
+
+
 def _objects(camp: Camp) -> dict[str, object]:
     """One object per admin model, in the camp where it belongs to a cohort."""
-    report = ReportFactory(student=camp.alice, period=camp.period(1))
+    report = ReportFactory(student=camp.alice, period=camp.period(1), body=MATRIX_BODY)
+    ReportFactory(student=camp.alice, period=camp.period(4), body=MATRIX_BODY)
     interval = IntervalSchedule.objects.create(every=10, period="minutes")
     app = SocialApp.objects.create(provider="github", name="GitHub", client_id="id")
     account = SocialAccount.objects.create(user=camp.alice, provider="github", uid="1")
@@ -608,6 +640,10 @@ def request_for(route: str, name: str, objects: dict) -> tuple[str, str, dict[st
         "period": objects["reports.period"].pk,
         "review": objects["reports.review"].pk,
         "project": objects["camp.project"].pk,
+        "blocker": objects["reports.report"].blockers.get().pk,
+        "qa": objects["reports.report"].qa_entries.get().pk,
+        "answer": objects["reports.report"].qa_entries.get().answers.get().pk,
+        "similar": objects["reports.report"].similarity_flags.get().other_id,
     }
     if route in PAGES:
         method, url, expectation = PAGES[route]
