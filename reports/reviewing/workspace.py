@@ -23,16 +23,19 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, QueryDi
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from reports.access import can_review, may_converse
+from reports.blockers.entries import age_days, open_blockers
 from reports.github.evidence import evidence_for_report
 from reports.links import WAITING, workspace_path
 from reports.models import Report, Review, Revision
 from reports.parsing import without_review_placeholder
 from reports.reviewing.conversation import ReplyForm, add_reply, thread
 from reports.reviews import MAX_REVIEW_LENGTH, add_review
+from reports.similarity.checking import flags_for
 from reports.writing import lint_report, plan_against_work, previous_report
 
 # The queue a workspace opened without one walks: the reports waiting for review.
@@ -206,6 +209,13 @@ def workspace(model_admin: admin.ModelAdmin, request: HttpRequest, report_id: in
         "queue_position": (ids.index(report.pk) + 1) if report.pk in ids else None,
         "queue_length": len(ids),
         "evidence": evidence_for_report(report),
+        # The student's blockers still open (in this cohort), oldest first, and
+        # the reports this one reads very much like.
+        "open_blockers": [
+            {"blocker": blocker, "days": age_days(blocker, timezone.now())}
+            for blocker in open_blockers(report.period.cohort).filter(student=report.student_id)
+        ],
+        "similar": flags_for(report, request.user),
         "report_page_url": reverse("reports:detail", args=[report.pk]),
         "preview_url": reverse("reports:preview"),
     }

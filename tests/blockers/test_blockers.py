@@ -207,3 +207,15 @@ def test_a_report_shows_its_blockers_and_the_overview_marks_the_student(camp):
         overview = signed_in(camp.ta).get("/overview/camp/").content.decode()
     assert "data-blockers" in overview
     assert Role.STUDENT  # the roster is the shared camp's
+
+
+def test_the_review_workspace_shows_the_students_open_blockers_with_their_age(camp):
+    with time_machine.travel(WRITTEN, tick=False):
+        report = save_report(
+            student=camp.alice, period=camp.period(3), body=BLOCKED, submit=True
+        ).report
+    with time_machine.travel(WRITTEN + datetime.timedelta(days=3), tick=False):
+        page = signed_in(camp.mentor_a).get(f"/admin/reports/report/{report.pk}/review/")
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert "data-open-blockers" in text and "缺少 GPU 机器" in text and "3 days" in text
