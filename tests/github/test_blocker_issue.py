@@ -27,7 +27,7 @@ def blocker_of(camp) -> Blocker:
     return Blocker.objects.get()
 
 
-def test_a_ta_opens_an_issue_for_a_blocker_linked_both_ways(wb, fake_github, enqueued):
+def test_a_ta_opens_an_issue_for_a_blocker_linked_both_ways(wb, fake_github, enqueued):  # noqa: F811
     blocker = blocker_of(wb)
     assert signed_in(wb.mentor_a).post(f"/blockers/item/{blocker.pk}/issue/").status_code == 403
     assert not GitHubWrite.objects.filter(kind=GitHubWrite.Kind.BLOCKER_ISSUE).exists()
@@ -41,7 +41,10 @@ def test_a_ta_opens_an_issue_for_a_blocker_linked_both_ways(wb, fake_github, enq
     issues = [i for i in fake_github.repo(REPO).issues.values() if "GPU" in i["title"]]
     (issue,) = issues
     assert "CI 的 GPU 机器排队三天" in issue["body"]
-    assert f"https://camp.example.org/reports/{blocker.report_id}/#blocker-{blocker.pk}" in issue["body"]
+    assert (
+        f"https://camp.example.org/reports/{blocker.report_id}/#blocker-{blocker.pk}"
+        in issue["body"]
+    )
     blocker.refresh_from_db()
     assert (blocker.issue_number, blocker.issue_url) == (issue["number"], issue["html_url"])
     page = signed_in(wb.alice).get(f"/reports/{blocker.report_id}/").content.decode()
@@ -56,7 +59,7 @@ def test_a_ta_opens_an_issue_for_a_blocker_linked_both_ways(wb, fake_github, enq
     assert row.state == GitHubWrite.State.DONE
 
 
-def test_an_issue_that_landed_unheard_is_adopted(wb, fake_github, enqueued):
+def test_an_issue_that_landed_unheard_is_adopted(wb, fake_github, enqueued):  # noqa: F811
     blocker = blocker_of(wb)
     fake_github.fail("POST", r"/issues$", 502, after_applying=True)
     signed_in(wb.ta).post(f"/blockers/item/{blocker.pk}/issue/")
