@@ -13,6 +13,7 @@ exact comparison, flags (reports.similarity.checking.check_report).
 
 from __future__ import annotations
 
+import datetime
 import os
 import random
 import statistics
@@ -43,8 +44,80 @@ SLUG, STUDENTS, MENTORS, PERIODS = "bench-search", 500, 60, 26
 QUERIES = [("two Chinese characters", "切分"), ("an English word", "kernel")]
 SIMILARITY_SAMPLE = 50
 
-WORDS = ["算子", "切分", "推导", "规则", "单测", "动态图", "静态图", "编译", "显存", "精度", "对齐", "文档", "教程", "翻译", "模型", "训练", "推理", "部署", "量化", "剪枝", "蒸馏", "数据集", "评测", "基准", "调研", "论文", "复现", "接口", "兼容", "迁移", "调试", "日志", "性能", "优化", "并行", "分布式", "通信", "内核", "算法", "框架", "组件", "插件", "配置", "环境", "依赖", "安装", "镜像", "容器", "脚本", "流水线", "测试", "覆盖率", "重构", "注释", "规范", "审查", "合入", "冲突", "分支", "版本"]
-ENGLISH = ["kernel", "tensor", "shape", "dtype", "graph", "pass", "operator", "benchmark", "profiler", "cuda"]
+WORDS = [
+    "算子",
+    "切分",
+    "推导",
+    "规则",
+    "单测",
+    "动态图",
+    "静态图",
+    "编译",
+    "显存",
+    "精度",
+    "对齐",
+    "文档",
+    "教程",
+    "翻译",
+    "模型",
+    "训练",
+    "推理",
+    "部署",
+    "量化",
+    "剪枝",
+    "蒸馏",
+    "数据集",
+    "评测",
+    "基准",
+    "调研",
+    "论文",
+    "复现",
+    "接口",
+    "兼容",
+    "迁移",
+    "调试",
+    "日志",
+    "性能",
+    "优化",
+    "并行",
+    "分布式",
+    "通信",
+    "内核",
+    "算法",
+    "框架",
+    "组件",
+    "插件",
+    "配置",
+    "环境",
+    "依赖",
+    "安装",
+    "镜像",
+    "容器",
+    "脚本",
+    "流水线",
+    "测试",
+    "覆盖率",
+    "重构",
+    "注释",
+    "规范",
+    "审查",
+    "合入",
+    "冲突",
+    "分支",
+    "版本",
+]
+ENGLISH = [
+    "kernel",
+    "tensor",
+    "shape",
+    "dtype",
+    "graph",
+    "pass",
+    "operator",
+    "benchmark",
+    "profiler",
+    "cuda",
+]
 
 
 def sentence(rng: random.Random) -> str:
@@ -79,10 +152,29 @@ def seed() -> Cohort:
     )
     cohort = Cohort.objects.get(slug=SLUG)
     rng = random.Random(29)
-    reports = list(Report.objects.filter(period__cohort=cohort).select_related("student"))
+    # Every student's report for every period (the demo leaves some missing).
+    have = set(Report.objects.filter(period__cohort=cohort).values_list("student_id", "period_id"))
+    students = User.objects.filter(memberships__cohort=cohort, memberships__role=Role.STUDENT)
+    Report.objects.bulk_create(
+        [
+            Report(
+                student=student,
+                period=period,
+                status=Report.Status.SUBMITTED,
+                submitted_at=period.due_at - datetime.timedelta(days=1),
+            )
+            for student in students
+            for period in cohort.periods.all()
+            if (student.pk, period.pk) not in have
+        ],
+        batch_size=2000,
+    )
+    reports = list(Report.objects.filter(period__cohort=cohort).select_related("student", "period"))
     for report in reports:
         report.body = body(rng, report.student.name)
-    Report.objects.bulk_update(reports, ["body"], batch_size=1000)
+        if report.submitted_at is None:
+            report.status, report.submitted_at = Report.Status.SUBMITTED, report.period.due_at
+    Report.objects.bulk_update(reports, ["body", "status", "submitted_at"], batch_size=1000)
     call_command("rebuild_knowledge", "--cohort", SLUG, stdout=null)
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")

@@ -24,7 +24,7 @@ from reports.blockers.extraction import blocker_key, blocker_texts, blocker_titl
 from reports.models import Blocker, Period, Report
 
 
-def sync_report(report: Report) -> None:
+def sync_report(report: Report, *, created: bool = False) -> None:
     """Make the student's blocker entries agree with this report.
 
     A point that names a blocker still open (from an earlier period) moves its
@@ -35,6 +35,8 @@ def sync_report(report: Report) -> None:
     cohort = period.cohort
     texts = blocker_texts(report.body, blocker_titles(cohort)) if report.is_submitted else []
     wanted = {blocker_key(text): text for text in texts}
+    if created and not wanted:
+        return  # a new report that names no blocker: nothing to open or drop
     Blocker.objects.filter(report=report, resolved_at__isnull=True).exclude(
         key__in=list(wanted)
     ).delete()

@@ -17,11 +17,16 @@ from reports.models import Report
 
 @receiver(post_save, sender=Report, dispatch_uid="blockers-report-saved")
 def report_saved(
-    sender: type, instance: Report, raw: bool = False, update_fields=None, **kwargs: Any
+    sender: type,
+    instance: Report,
+    created: bool = False,
+    raw: bool = False,
+    update_fields=None,
+    **kwargs: Any,
 ) -> None:
     if raw or (update_fields and not {"body", "status"} & set(update_fields)):
         return
-    sync_report(instance)
+    sync_report(instance, created=created)
 
 
 @receiver(submissions.reports_written_in_bulk, dispatch_uid="blockers-bulk")

@@ -40,7 +40,7 @@ def _project_of(report: Report):
     return membership.project_id if membership else None
 
 
-def sync_report(report: Report) -> None:
+def sync_report(report: Report, *, created: bool = False) -> None:
     """Make the report's Q&A entries agree with its questions section. Entries
     it no longer asks go, unless a TA curated them."""
     period = report.period
@@ -49,6 +49,8 @@ def sync_report(report: Report) -> None:
     wanted = {}
     for pair in pairs:
         wanted.setdefault(question_key(pair.question), pair)
+    if created and not wanted:
+        return  # a new report that asks nothing
     existing = {entry.key: entry for entry in QAEntry.objects.filter(report=report)}
     for entry in existing.values():
         if entry.key not in wanted and not entry.curated:

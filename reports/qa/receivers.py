@@ -17,11 +17,16 @@ from reports.qa.entries import answer_from_reply, answer_from_review, sync_repor
 
 @receiver(post_save, sender=Report, dispatch_uid="qa-report-saved")
 def report_saved(
-    sender: type, instance: Report, raw: bool = False, update_fields=None, **kwargs: Any
+    sender: type,
+    instance: Report,
+    created: bool = False,
+    raw: bool = False,
+    update_fields=None,
+    **kwargs: Any,
 ) -> None:
     if raw or (update_fields and not {"body", "status"} & set(update_fields)):
         return
-    sync_report(instance)
+    sync_report(instance, created=created)
 
 
 @receiver(post_save, sender=Review, dispatch_uid="qa-review-saved")

@@ -61,10 +61,11 @@ def _forget(report: Report) -> None:
     SimilarityFlag.objects.filter(Q(report=report) | Q(other=report)).delete()
 
 
-def fingerprint(report: Report) -> set[int] | None:
+def fingerprint(report: Report, *, created: bool = False) -> set[int] | None:
     """Store the report's bands (and drop its flags); its shingles, or None
     when it is not compared (a draft, or too short to say)."""
-    _forget(report)
+    if not created:
+        _forget(report)
     if not report.is_submitted:
         return None
     hashes = report_shingles(report)
@@ -82,9 +83,9 @@ def fingerprint(report: Report) -> set[int] | None:
     return hashes
 
 
-def check_report(report: Report) -> list[SimilarityFlag]:
+def check_report(report: Report, *, created: bool = False) -> list[SimilarityFlag]:
     """Fingerprint the report and flag the reports it reads like (both ways)."""
-    hashes = fingerprint(report)
+    hashes = fingerprint(report, created=created)
     if hashes is None:
         return []
     return _flag(report, hashes)

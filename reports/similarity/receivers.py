@@ -16,11 +16,16 @@ from reports.similarity.checking import check_report, check_reports
 
 @receiver(post_save, sender=Report, dispatch_uid="similarity-report-saved")
 def report_saved(
-    sender: type, instance: Report, raw: bool = False, update_fields=None, **kwargs: Any
+    sender: type,
+    instance: Report,
+    created: bool = False,
+    raw: bool = False,
+    update_fields=None,
+    **kwargs: Any,
 ) -> None:
     if raw or (update_fields and not {"body", "status"} & set(update_fields)):
         return
-    check_report(instance)
+    check_report(instance, created=created)
 
 
 @receiver(submissions.reports_written_in_bulk, dispatch_uid="similarity-bulk")
