@@ -5,6 +5,7 @@ paths keep working wherever a model lives."""
 from reports.models.allowances import Allowance, AllowanceRequest
 from reports.models.core import Period, Reply, Report, Review, Revision, Source
 from reports.models.github import (
+    EvidenceProblem,
     GitHubComment,
     GitHubETag,
     GitHubEvidence,
@@ -26,6 +27,7 @@ from reports.models.reminders import (
 __all__ = [
     "Allowance",
     "AllowanceRequest",
+    "EvidenceProblem",
     "GitHubComment",
     "GitHubETag",
     "GitHubEvidence",
