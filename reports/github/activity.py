@@ -31,6 +31,11 @@ from reports.github.graphql import GraphQLPacer
 SEARCH_SECONDS = 60 / 30
 POINT_SECONDS = 3600 / 5000
 SEARCHES_PER_STUDENT = 4
+# Pages whose items were all updated (or opened) within this span say nothing
+# about the rate of a repository (a deadline's burst, a bot's sweep): the
+# estimate waits for a longer span, and meanwhile the listing goes on until it
+# has cost what the searches would.
+MIN_SPAN_FOR_ESTIMATE = datetime.timedelta(hours=1)
 # The queries ask for GitHub's largest page, 100 nodes, and 50 reviews a pull
 # request, which covers nearly all of them (more are read for that pull request
 # alone); a page costs one point: (1 + 100) requests / 100, rounded.
@@ -110,6 +115,22 @@ def estimated_pages(
     return pages * (1 + (oldest - since).total_seconds() / covered)
 
 
+def listing_costs_more(
+    spent: int,
+    expected: float,
+    covered: datetime.timedelta,
+    budget_seconds: float | None,
+) -> bool:
+    """Whether to stop a listing and search instead: it has already cost the
+    searches' time, or it is expected to (once its pages span long enough to
+    tell the repository's rate)."""
+    if budget_seconds is None:
+        return False
+    if spent * POINT_SECONDS > budget_seconds:
+        return True
+    return covered >= MIN_SPAN_FOR_ESTIMATE and expected * POINT_SECONDS > budget_seconds
+
+
 @dataclass(frozen=True)
 class ListedPull:
     item: dict[str, Any]
@@ -178,8 +199,8 @@ def list_activity(
     requests_before = pacer.requests
     spent = 0
 
-    def check_budget(expected_pages: float) -> None:
-        if budget_seconds is not None and expected_pages * POINT_SECONDS > budget_seconds:
+    def check_budget(expected: float, newest: datetime.datetime, oldest: datetime.datetime) -> None:
+        if listing_costs_more(spent, expected, newest - oldest, budget_seconds):
             raise ListingTooCostly(repository)
 
     newest: datetime.datetime | None = None
@@ -205,7 +226,7 @@ def list_activity(
         if oldest is None or oldest < since or not connection["pageInfo"]["hasNextPage"]:
             break
         # At least one page of issues is still to come.
-        check_budget(estimated_pages(spent, newest, oldest, since) + 1)
+        check_budget(estimated_pages(spent, newest, oldest, since) + 1, newest, oldest)
         after = connection["pageInfo"]["endCursor"]
 
     pulls_pages, newest, after = spent, None, None
@@ -229,7 +250,8 @@ def list_activity(
             )
         if oldest is None or oldest < since or not connection["pageInfo"]["hasNextPage"]:
             break
-        check_budget(pulls_pages + estimated_pages(spent - pulls_pages, newest, oldest, since))
+        expected = pulls_pages + estimated_pages(spent - pulls_pages, newest, oldest, since)
+        check_budget(expected, newest, oldest)
         after = connection["pageInfo"]["endCursor"]
     activity.requests = pacer.requests - requests_before
     return activity

@@ -627,8 +627,9 @@ def check_report_references(
     now: datetime.datetime,
 ) -> list[ReferenceCheck]:
     """Check what the student's submitted report of the period references. What
-    the evidence already holds costs nothing; the rest is one conditional GET per
-    reference (plus the reviews of a pull request by someone else)."""
+    the evidence or the run's listings already hold costs nothing; the rest is
+    one conditional GET per reference (plus the reviews of a pull request by
+    someone else)."""
     report = Report.objects.filter(
         student=plan.student, period=period, status=Report.Status.SUBMITTED
     ).first()

@@ -13,7 +13,10 @@ contents over 1 MB are a 403 `too_large` in JSON and fine as raw; a renamed or
 transferred repository answers 301 (307 for writes) to `/repositories/<id>/...`,
 a transferred issue 301 to its new place; `GET /user` names the token's
 account; comments and pull requests may have `user: null` or the `ghost` user;
-pull request files may be `removed` or `renamed` (with `previous_filename`).
+pull request files may be `removed` or `renamed` (with `previous_filename`);
+issue search ANDs qualifiers separated by spaces, `repo:` included, and groups
+them with `OR` and parentheses; GraphQL needs `first` or `last` on every
+connection and charges points.
 """
 
 from __future__ import annotations
@@ -731,8 +734,13 @@ class FakeGitHub:
     # for an authenticated client, counted apart from the core limit and
     # announced with x-ratelimit-resource: search; a request over it answers
     # 403 with x-ratelimit-remaining: 0 and the reset; at most 1000 results
-    # (a page beyond answers 422); a repo: qualifier naming a repository that
-    # does not exist answers 422; per_page at most 100 with Link pagination.
+    # (a page beyond answers 422); per_page at most 100 with Link pagination;
+    # a query that times out answers what it found with incomplete_results
+    # ("Timeouts and incomplete results"; `search_timeouts` asks for it). The
+    # query is read as the advanced issue search reads it
+    # (tests/fakes/github_search.py), and a repository it cannot search is
+    # refused as _search_matches says. GraphQL (POST /graphql) is
+    # tests/fakes/github_graphql.py, over the same data.
 
     def add_work_pull(
         self,
@@ -946,13 +954,17 @@ class FakeGitHub:
         (tests/fakes/github_search.py: spaces AND every qualifier, `OR` and
         parentheses group them).
 
-        A repository is searchable when it exists and the token may see it.
-        REST "Search", "Access errors or missing search results": a query whose
-        `repo:` names only repositories that cannot be searched answers 422
-        "Validation Failed" with "The listed users and repositories cannot be
-        searched ..." (the body as googleapis/release-please#948 and
-        changesets/action#252 quote it); when it names several and only some
-        can be searched, the answer holds what those have, with no error."""
+        A repository is searchable when it exists and the token may see it. A
+        query naming one that does not exist answers 422 "Validation Failed"
+        with "The listed users and repositories cannot be searched ..." for the
+        whole query (the body as googleapis/release-please#948 and
+        changesets/action#252 quote it; issue 25 measured a cohort stopped by
+        it), and so does one naming only repositories the token may not see.
+        REST "Search", "Access errors or missing search results": "When your
+        search query requests multiple resources, the response will only
+        contain the resources that you have access to and will not provide an
+        error message": one it may not see beside one it may is dropped
+        without a word."""
         expression = github_search.parse(q)
         terms = github_search.terms(expression)
         # GitHub now refuses an issue search that does not say issues or pull requests.
@@ -962,7 +974,8 @@ class FakeGitHub:
             raise github_search.QueryError("Query must include 'is:issue' or 'is:pull-request'.")
         named = {term.value.lower() for term in terms if term.key == "repo"}
         searchable = {name.lower(): name for name in self.repos if self._visible(name)}
-        if named and not named & set(searchable):
+        existing = {name.lower() for name in self.repos}
+        if named - existing or (named and not named & set(searchable)):
             raise github_search.QueryError(self.UNSEARCHABLE)
         required = github_search.repositories_required(expression)
         repos = sorted(

@@ -15,6 +15,7 @@ from reports.github.activity import (
     POINT_SECONDS,
     SEARCH_SECONDS,
     estimated_pages,
+    listing_costs_more,
     search_seconds,
 )
 from reports.github.client import RateLimited
@@ -268,6 +269,16 @@ def test_estimated_pages():
     newest = since + datetime.timedelta(days=10)
     assert estimated_pages(1, newest, newest - datetime.timedelta(days=1), since) == 10
     assert estimated_pages(3, newest, since - datetime.timedelta(hours=1), since) == 3
+
+
+def test_a_burst_tells_nothing_about_a_repositorys_rate():
+    """A page of items updated in the same minute (a deadline) does not stop a
+    listing; what it has already cost, or a page spanning hours, does."""
+    one_student = search_seconds(1)  # 8 s: 11 points
+    assert not listing_costs_more(1, 500.0, datetime.timedelta(minutes=1), one_student)
+    assert listing_costs_more(12, 12.0, datetime.timedelta(0), one_student)
+    assert listing_costs_more(1, 20.0, datetime.timedelta(hours=5), one_student)
+    assert not listing_costs_more(1, 20.0, datetime.timedelta(hours=5), None)
 
 
 @given(

@@ -71,7 +71,9 @@ def test_a_repository_that_cannot_be_searched(fake):
         assert refused.status_code == 422
         assert refused.json()["errors"][0]["message"] == FakeGitHub.UNSEARCHABLE
         assert refused.headers["x-ratelimit-resource"] == "search"
-    # Named beside one that can be searched, it is dropped without a word.
+    # One that does not exist refuses the whole query; one the token may not
+    # see, named beside one it may, is dropped without a word.
+    assert search(fake, "is:pr (repo:nobody/nothing OR repo:b/y)").status_code == 422
     assert titles(search(fake, "is:pr (repo:hidden/z OR repo:b/y) author:alice")) == {"y1"}
     assert httpx.get(f"{fake.base_url}/repos/hidden/z").status_code == 404
 
