@@ -21,6 +21,7 @@ from __future__ import annotations
 import datetime
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from reports.github.client import GitHubError
@@ -158,13 +159,25 @@ class RepositoryActivity:
 
     def find(self, number: int) -> tuple[str, dict[str, Any], frozenset[str]] | None:
         """(kind, item, reviewers) of a pull request or issue the listing holds."""
+        return self._by_number.get(number)
+
+    @cached_property
+    def _by_number(self) -> dict[int, tuple[str, dict[str, Any], frozenset[str]]]:
+        found = {i.item["number"]: ("issue", i.item, frozenset()) for i in self.issues}
+        found |= {p.item["number"]: ("pull", p.item, p.reviewers) for p in self.pulls}
+        return found
+
+    @cached_property
+    def by_person(self) -> dict[str, tuple[list[ListedPull], list[ListedPull], list[ListedIssue]]]:
+        """Login -> (pull requests they authored, ones they reviewed, issues they opened)."""
+        people: dict[str, tuple[list, list, list]] = {}
         for pull in self.pulls:
-            if pull.item["number"] == number:
-                return "pull", pull.item, pull.reviewers
+            people.setdefault(pull.author, ([], [], []))[0].append(pull)
+            for reviewer in pull.reviewers:
+                people.setdefault(reviewer, ([], [], []))[1].append(pull)
         for issue in self.issues:
-            if issue.item["number"] == number:
-                return "issue", issue.item, frozenset()
-        return None
+            people.setdefault(issue.author, ([], [], []))[2].append(issue)
+        return people
 
 
 def listed_item(repository: str, node: dict[str, Any], *, is_pull: bool) -> dict[str, Any]:
@@ -315,15 +328,16 @@ def pick_work(
         "issues_opened": [],
     }
     for activity in activities:
-        for pull in activity.pulls:
-            if pull.author == who:
-                if start <= pull.created <= end:
-                    found["prs_opened"].append(pull.item)
-                if pull.merged is not None and start <= pull.merged <= end:
-                    found["prs_merged"].append(pull.item)
-            elif who in pull.reviewers and start <= pull.updated <= end:
+        authored, reviewed, issues = activity.by_person.get(who, ([], [], []))
+        for pull in authored:
+            if start <= pull.created <= end:
+                found["prs_opened"].append(pull.item)
+            if pull.merged is not None and start <= pull.merged <= end:
+                found["prs_merged"].append(pull.item)
+        for pull in reviewed:
+            if pull.author != who and start <= pull.updated <= end:
                 found["reviews_given"].append(pull.item)
-        for issue in activity.issues:
-            if issue.author == who and start <= issue.created <= end:
+        for issue in issues:
+            if start <= issue.created <= end:
                 found["issues_opened"].append(issue.item)
     return found

@@ -14,12 +14,18 @@ from camp.models import Role
 from reports.github.activity import (
     POINT_SECONDS,
     SEARCH_SECONDS,
+    ListedIssue,
+    ListedPull,
+    RepositoryActivity,
     estimated_pages,
+    listed_item,
     listing_costs_more,
+    parse_time,
+    pick_work,
     search_seconds,
 )
 from reports.github.client import RateLimited
-from reports.github.evidence import Method, collect_evidence
+from reports.github.evidence import Method, collect_evidence, search_queries
 from reports.github.tasks import collect_cohort_evidence
 from reports.models import GitHubEvidence, ReferenceCheck
 from reports.submissions import save_report
@@ -348,3 +354,91 @@ def test_the_graphql_budget_is_never_overspent_and_the_task_reschedules(
     assert fake_github.graphql.limit_hits == 0  # the third query was never sent
     assert len(fake_github.graphql_requests()) == 2
     assert captured["eta"].timestamp() == pytest.approx(fake_github.graphql._reset_at(), abs=1)
+
+
+# ---------------------------------------------------------------- picking = searching
+
+PEOPLE = ["alice", "bob", "someone"]
+HOURS = st.integers(-72, 20 * 24)  # around period 1, in hours from its start
+PERIOD_1 = (
+    datetime.datetime(2025, 3, 3, tzinfo=SHANGHAI),
+    datetime.datetime(2025, 3, 16, 23, 59, 59, tzinfo=SHANGHAI),
+)
+
+
+@st.composite
+def pull_requests(draw):
+    created = draw(HOURS)
+    merged = draw(st.none() | st.integers(created, created + 15 * 24))
+    reviews = draw(
+        st.dictionaries(st.sampled_from(PEOPLE), st.integers(created, created + 10 * 24))
+    )
+    return draw(st.sampled_from(PEOPLE)), created, merged, reviews
+
+
+@given(
+    pulls=st.lists(pull_requests(), max_size=8),
+    issues=st.lists(st.tuples(st.sampled_from(PEOPLE), HOURS), max_size=4),
+    login=st.sampled_from(PEOPLE),
+)
+def test_picking_from_a_listing_finds_what_the_searches_find(pulls, issues, login):
+    """pick_work's rules against the fake's reading of the very queries
+    search_queries sends, on the same pull requests and issues."""
+    fake = FakeGitHub()  # not started: its search is called directly
+    fake.repo(DOCS)
+    start, end = PERIOD_1
+    hour = datetime.timedelta(hours=1)
+    for author, created, merged, reviews in pulls:
+        fake.add_work_pull(
+            DOCS,
+            author,
+            created_at=start + created * hour,
+            merged_at=start + merged * hour if merged is not None else None,
+            reviewers={who: start + at * hour for who, at in reviews.items()},
+        )
+    for author, created in issues:
+        fake.add_work_issue(DOCS, author, created_at=start + created * hour)
+    activity = RepositoryActivity(DOCS, start - 10 * hour)
+    for pull in fake.repos[DOCS].pulls.values():
+        node = {
+            "number": pull["number"],
+            "url": pull["html_url"],
+            "state": "MERGED" if pull["merged_at"] else "OPEN",
+            "createdAt": pull["created_at"],
+            "updatedAt": pull["updated_at"],
+            "mergedAt": pull["merged_at"],
+            "author": pull["user"],
+        }
+        reviewers = {r["user"]["login"] for r in fake.reviews[(DOCS, pull["number"])]}
+        activity.pulls.append(
+            ListedPull(
+                listed_item(DOCS, node, is_pull=True),
+                pull["user"]["login"],
+                parse_time(pull["created_at"]),
+                parse_time(pull["updated_at"]),
+                parse_time(pull["merged_at"]),
+                frozenset(reviewers),
+            )
+        )
+    for issue in fake.repos[DOCS].issues.values():
+        node = {
+            "number": issue["number"],
+            "createdAt": issue["created_at"],
+            "author": issue["user"],
+        }
+        activity.issues.append(
+            ListedIssue(
+                listed_item(DOCS, node, is_pull=False),
+                login_of(issue),
+                parse_time(issue["created_at"]),
+            )
+        )
+
+    picked = pick_work([activity], login, start, end)
+    for category, query in search_queries(login, [DOCS], start, end).items():
+        searched = {item["number"] for item in fake._search_matches(query)}
+        assert {item["number"] for item in picked[category]} == searched, category
+
+
+def login_of(item: dict) -> str:
+    return item["user"]["login"]
