@@ -139,15 +139,49 @@ def rolled_back():
 
 
 def count(cohort: Cohort, method: Method, day: datetime.datetime, *, per_repository=False):
-    """A collection's result, rolled back; per_repository: one query per repository."""
+    """A collection's result and what it found, rolled back; per_repository: one
+    query per repository."""
     evidence.REPOSITORIES_PER_QUERY = 1 if per_repository else 6
     try:
         with rolled_back():
-            return collect_evidence(
+            result = collect_evidence(
                 cohort, periods=[worked_in(cohort, day)], now=NOW, method=method
             )
+            return result, found(cohort)
     finally:
         evidence.REPOSITORIES_PER_QUERY = 6
+
+
+def found(cohort: Cohort) -> tuple[dict, dict]:
+    """Every student's counts and items, and every checked reference, of the cohort."""
+    rows = GitHubEvidence.objects.filter(period__cohort=cohort)
+    checks = ReferenceCheck.objects.filter(report__period__cohort=cohort).select_related(
+        "report__student"
+    )
+    return (
+        {row.login: (row.counts(), [getattr(row, c) for c in row.COUNTS]) for row in rows},
+        {
+            (c.report.student.username, c.ref): (
+                c.state,
+                c.kind,
+                c.by_student,
+                c.reviewed_by_student,
+            )
+            for c in checks
+        },
+    )
+
+
+def as_built(cohort: Cohort, work: tuple[dict, dict]) -> bool:
+    """What the scenario gave each student: one of each kind, two references."""
+    evidence_of, checks = work
+    one_each = dict.fromkeys(GitHubEvidence.COUNTS, 1)
+    students = cohort.memberships.count()
+    return (
+        len(evidence_of) == students
+        and all(counts == one_each for counts, _ in evidence_of.values())
+        and len(checks) == 2 * students
+    )
 
 
 def others(result: CollectResult) -> int:
@@ -193,15 +227,22 @@ def compare(fake: FakeGitHub, cohorts: dict) -> None:
             "listing": count(cohort, Method.LISTING, WORK_DAY),
             "chosen": count(cohort, Method.AUTO, WORK_DAY),
         }
-        for name, result in results.items():
+        for name, (result, _) in results.items():
             print(row(name, result))
-        ratio = today.rate_limited_requests / max(1, results["chosen"].rate_limited_requests)
-        print(f"    chosen: {ratio:.0f}x fewer rate-limited requests than today")
+        chosen, work = results["chosen"]
+        ratio = today[0].rate_limited_requests / max(1, chosen.rate_limited_requests)
+        same = all(other == work for _, other in results.values())
+        print(
+            f"    chosen: {ratio:.0f}x fewer rate-limited requests than today; every way found "
+            f"the same evidence (counts, items, references): {'yes' if same else 'NO'}; "
+            f"as built (1 of each kind, 2 references a student): "
+            f"{'yes' if as_built(cohort, work) else 'NO'}"
+        )
     cohort = cohorts[(1, (BUSY,))]
     print(f"  1 student, {BUSY} (busy), the first period collected at the season's end")
     for name, method in (("search", Method.SEARCH), ("listing", Method.LISTING)):
-        print(row(name, count(cohort, method, FIRST_PERIOD_DAY)))
-    print(row("chosen", count(cohort, Method.AUTO, FIRST_PERIOD_DAY)))
+        print(row(name, count(cohort, method, FIRST_PERIOD_DAY)[0]))
+    print(row("chosen", count(cohort, Method.AUTO, FIRST_PERIOD_DAY)[0]))
 
 
 def timed(fake: FakeGitHub, cohort: Cohort) -> tuple[CollectResult, str, CollectResult, str]:
