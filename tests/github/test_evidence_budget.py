@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from camp.models import Role
@@ -287,6 +287,7 @@ def test_a_burst_tells_nothing_about_a_repositorys_rate():
     assert not listing_costs_more(1, 20.0, datetime.timedelta(hours=5), None)
 
 
+@settings(max_examples=60, deadline=None)
 @given(
     pages=st.integers(1, 50),
     covered=st.integers(0, 10**7),
@@ -376,6 +377,7 @@ def pull_requests(draw):
     return draw(st.sampled_from(PEOPLE)), created, merged, reviews
 
 
+@settings(max_examples=60, deadline=None)
 @given(
     pulls=st.lists(pull_requests(), max_size=8),
     issues=st.lists(st.tuples(st.sampled_from(PEOPLE), HOURS), max_size=4),

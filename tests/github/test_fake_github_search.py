@@ -8,7 +8,7 @@ import datetime
 
 import httpx
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tests.fakes import github_search
@@ -92,6 +92,7 @@ def test_incomplete_results_when_asked(fake):
 TERMS = st.lists(st.sampled_from(["a", "b", "c", "d"]), min_size=1, max_size=5)
 
 
+@settings(max_examples=60, deadline=None)
 @given(named=TERMS, repo=st.sampled_from(["a", "b", "c", "d"]))
 def test_spaces_and_or_read_as_github_reads_them(named, repo):
     """Spaces: every repo: must hold (so two different ones never do); OR: any."""
