@@ -38,6 +38,7 @@ from reports.github.ingest import LoginIndex, SyncResult, apply_comment
 from reports.models import (
     Allowance,
     AllowanceRequest,
+    EvidenceProblem,
     GitHubComment,
     GitHubPullRequest,
     GitHubSettings,
@@ -409,6 +410,7 @@ ADMIN: dict[str, dict[str, dict[str, bool]]] = {
     ),
     "reports.githubpullrequest": TA_READS,
     "reports.githubwrite": TA_READS,
+    "reports.evidenceproblem": TA_READS,
     "reports.reminderpolicy": TA_EDITS,
     "reports.notification": admin_model(
         "-  -  -  -  -  -  Y  Y  Y  -",
@@ -532,6 +534,14 @@ def _objects(camp: Camp) -> dict[str, object]:
         ),
         "reports.githubwrite": GitHubWrite.objects.create(
             cohort=camp.cohort, key="status:1:abc", kind=GitHubWrite.Kind.values[0]
+        ),
+        "reports.evidenceproblem": EvidenceProblem.objects.create(
+            cohort=camp.cohort,
+            repository="nobody/nothing",
+            reason=EvidenceProblem.Reason.NOT_FOUND,
+            message="Not Found",
+            first_seen_at=NOW,
+            last_seen_at=NOW,
         ),
         "reports.reminderpolicy": ReminderPolicy.objects.get_or_create(cohort=camp.cohort)[0],
         "reports.notification": Notification.objects.create(

@@ -1,5 +1,6 @@
 """Admin for the GitHub link: settings and sync state per cohort, unmatched
-comments (with "this is student X"), webhook deliveries, pull requests."""
+comments (with "this is student X"), webhook deliveries, pull requests, the
+repositories the evidence collector could not read."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from reports.github.ingest import map_comment_to_student
 from reports.github.tasks import push_github_cohort, sync_github_cohort
 from reports.github.writeback import retry_writes
 from reports.models import (
+    EvidenceProblem,
     GitHubPullRequest,
     GitHubSettings,
     GitHubWrite,
@@ -320,6 +322,28 @@ class GitHubPullRequestAdmin(TAReadOnlyMixin, admin.ModelAdmin):
         "report_paths",
         "problems",
         "ingested_sha",
+    ]
+    readonly_fields = fields
+
+
+@admin.register(EvidenceProblem)
+class EvidenceProblemAdmin(TAReadOnlyMixin, admin.ModelAdmin):
+    """Tracked repositories GitHub would not let the evidence collector read,
+    with the cohort or project that lists them: the TA corrects the name, or
+    gives the token access, and the next collection clears the row."""
+
+    list_display = ["repository", "cohort", "project", "reason", "message", "last_seen_at"]
+    list_filter = [("cohort", admin.RelatedOnlyFieldListFilter), "reason"]
+    list_select_related = ["cohort", "project"]
+    search_fields = ["repository"]
+    fields = [
+        "cohort",
+        "project",
+        "repository",
+        "reason",
+        "message",
+        "first_seen_at",
+        "last_seen_at",
     ]
     readonly_fields = fields
 

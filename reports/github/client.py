@@ -244,11 +244,13 @@ class GitHubClient:
         json: Any = None,
         headers: dict | None = None,
         max_bytes: int | None = None,
+        idempotent: bool | None = None,
     ) -> httpx.Response:
         """One request. Idempotent methods are retried after short pauses on a 5xx or a
         transport error; any other method only when the request never left (see
         NEVER_SENT), because GitHub sometimes creates the comment or issue and still
-        answers 502 or times out: a retried POST would create it twice.
+        answers 502 or times out: a retried POST would create it twice. A POST
+        that only reads (a GraphQL query) says so with `idempotent=True`.
 
         Redirects on the configured API's host are followed (a renamed or
         transferred repository or issue): any 3xx by a GET, a 307 or 308 by any
@@ -256,7 +258,9 @@ class GitHubClient:
         301 or 302 raises, as repeating it elsewhere is the caller's decision. `max_bytes`
         stops reading a body after that many bytes (plus one, so the caller sees
         it was longer)."""
-        retry_any_failure = method.upper() in IDEMPOTENT_METHODS
+        retry_any_failure = (
+            method.upper() in IDEMPOTENT_METHODS if idempotent is None else idempotent
+        )
         attempts = len(RETRY_BACKOFF_SECONDS) + 1
         target = self.url(url)
         hops = 0
@@ -559,9 +563,25 @@ class SearchPacer:
         self.waits = 0
 
     def search_issues(
-        self, query: str, *, sort: str = "created", order: str = "asc"
+        self,
+        query: str,
+        *,
+        sort: str = "created",
+        order: str = "asc",
+        limit: int = SEARCH_MAX_RESULTS,
     ) -> SearchResult:
-        url = self.client.url("/search/issues", q=query, sort=sort, order=order, per_page=PER_PAGE)
+        """Every page of a search, up to `limit` items. `advanced_search=true`
+        asks for the syntax GitHub's issue search reads by default since
+        2025-09-04 (spaces AND every qualifier, `OR` and parentheses group;
+        google/go-github#3867 on the REST parameter)."""
+        url = self.client.url(
+            "/search/issues",
+            q=query,
+            sort=sort,
+            order=order,
+            per_page=min(limit, PER_PAGE),
+            advanced_search="true",
+        )
         items: list[dict] = []
         total = 0
         incomplete = False
@@ -572,7 +592,7 @@ class SearchPacer:
             total = int(data.get("total_count", 0))
             incomplete = incomplete or bool(data.get("incomplete_results"))
             url = parse_next_link(response.headers.get("link", ""))
-            if len(items) >= SEARCH_MAX_RESULTS:
+            if len(items) >= limit:
                 break
             if url and _origin(self.client.url(url)) != _origin(self.client.base_url):
                 raise GitHubError(

@@ -2,10 +2,16 @@
 
 For each student with a GitHub login and each period: the pull requests they
 opened, the ones merged, the pull requests they reviewed and the issues they
-opened in the tracked repositories (the project's, then the cohort's), found
-through GitHub's search API within its own limit (four searches per student
-and period); the issues and pull requests their report references, checked;
-and the previous report's plan beside this report's work.
+opened in the tracked repositories (the project's, then the cohort's); the
+issues and pull requests their report references, checked; and the previous
+report's plan beside this report's work.
+
+Each tracked repository is read the cheaper of two ways (in GitHub's time at
+its documented limits, docs/evidence.md has the figures): listed once for
+every student (reports/github/activity.py, GraphQL), or searched, four
+searches per student and period (`search_queries`). A repository GitHub will
+not let the token read is an EvidenceProblem of the cohort or project that
+tracks it, and everything else is collected all the same.
 
 A period's evidence becomes final once it was fetched after the period ended
 plus FINAL_AFTER (GitHub's search index lags a little); final evidence is kept
@@ -15,9 +21,11 @@ and never fetched again.
 from __future__ import annotations
 
 import datetime
+import logging
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Any
 
 from django.db import transaction
@@ -26,16 +34,29 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from camp.models import Cohort, Membership, Role, User
+from reports.github.activity import (
+    ListingTooCostly,
+    RepositoryActivity,
+    RepositoryRefused,
+    list_activity,
+    pick_work,
+    search_seconds,
+)
 from reports.github.client import (
     DatabaseETags,
     GitHubClient,
+    GitHubError,
     NotFound,
+    RateLimited,
     SearchPacer,
     client_for,
     repo_path,
 )
-from reports.models import GitHubEvidence, Period, ReferenceCheck, Report
+from reports.github.graphql import GraphQLPacer
+from reports.models import EvidenceProblem, GitHubEvidence, Period, ReferenceCheck, Report
 from reports.writing import PlanAgainstWork, plan_against_work, previous_report
+
+logger = logging.getLogger(__name__)
 
 FINAL_AFTER = datetime.timedelta(days=2)
 # An open period's evidence fetched this recently is not fetched again by beat:
@@ -63,14 +84,33 @@ def period_bounds(
     return start, end
 
 
+# GitHub refuses a query with more than five AND, OR or NOT operators (REST
+# "Search", "Limitations on query length"): six repositories ORed take five.
+REPOSITORIES_PER_QUERY = 6
+
+
+def repository_groups(repositories: Iterable[str]) -> list[list[str]]:
+    found, size = list(repositories), REPOSITORIES_PER_QUERY
+    return [found[i : i + size] for i in range(0, len(found), size)]
+
+
+def repository_qualifier(repositories: list[str]) -> str:
+    """`repo:a/x`, or `(repo:a/x OR repo:b/y)`: GitHub's advanced issue search
+    ANDs qualifiers separated by spaces, `repo:` included, so `repo:a/x
+    repo:b/y` finds nothing (cli/cli pkg/search/query.go writes the same group)."""
+    qualifiers = [f"repo:{repo}" for repo in repositories]
+    return qualifiers[0] if len(qualifiers) == 1 else f"({' OR '.join(qualifiers)})"
+
+
 def search_queries(
-    login: str, repositories: Iterable[str], start: datetime.datetime, end: datetime.datetime
+    login: str, repositories: list[str], start: datetime.datetime, end: datetime.datetime
 ) -> dict[str, str]:
-    """The four searches of one student and period. Times carry the cohort's UTC
-    offset, which GitHub's range qualifiers accept. GitHub cannot filter reviews by
-    their date: reviewed pull requests are those updated during the period."""
+    """The four searches of one student and period in a group of repositories.
+    Times carry the cohort's UTC offset, which GitHub's range qualifiers accept.
+    GitHub cannot filter reviews by their date: reviewed pull requests are those
+    updated during the period."""
     span = f"{start.isoformat()}..{end.isoformat()}"
-    repos = " ".join(f"repo:{repo}" for repo in repositories)
+    repos = repository_qualifier(repositories)
     return {
         "prs_opened": f"is:pr author:{login} created:{span} {repos}",
         "prs_merged": f"is:pr author:{login} merged:{span} {repos}",
@@ -188,15 +228,43 @@ def students_to_track(cohort: Cohort) -> list[StudentPlan]:
     return plans
 
 
+class Method(StrEnum):
+    """How a repository is read: whichever costs less (AUTO), or one way."""
+
+    AUTO = "auto"
+    LISTING = "listing"
+    SEARCH = "search"
+
+
 @dataclass
 class CollectResult:
     cohort: str
     fetched: int = 0
     kept: int = 0
     search_requests: int = 0
+    graphql_requests: int = 0
+    graphql_points: int = 0
+    # REST requests (checked references, repositories looked up), and how many
+    # of them were answered 304, which costs no rate-limit unit.
+    rest_requests: int = 0
+    rest_not_modified: int = 0
     reference_requests: int = 0
     waits: int = 0
+    # Repository -> how it was read ("listing" or "search").
+    methods: dict[str, str] = field(default_factory=dict)
+    problems: list[dict] = field(default_factory=list)
     students: list[dict] = field(default_factory=list)
+    # Students and periods not collected: GitHub refused every repository they track.
+    skipped: list[dict] = field(default_factory=list)
+
+    @property
+    def rate_limited_requests(self) -> int:
+        return (
+            self.search_requests
+            + self.graphql_requests
+            + self.rest_requests
+            - (self.rest_not_modified)
+        )
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -204,9 +272,16 @@ class CollectResult:
             "fetched": self.fetched,
             "kept": self.kept,
             "search_requests": self.search_requests,
+            "graphql_requests": self.graphql_requests,
+            "graphql_points": self.graphql_points,
+            "rest_requests": self.rest_requests,
+            "rest_not_modified": self.rest_not_modified,
             "reference_requests": self.reference_requests,
             "waits": self.waits,
+            "methods": self.methods,
+            "problems": self.problems,
             "students": self.students,
+            "skipped": self.skipped,
         }
 
 
@@ -233,6 +308,19 @@ def needs_fetch(
     return now - evidence.fetched_at >= fresh_for
 
 
+@dataclass
+class Sources:
+    """Where one run reads each tracked repository from."""
+
+    listed: dict[str, RepositoryActivity] = field(default_factory=dict)
+    searched: set[str] = field(default_factory=set)
+    # Repository -> (EvidenceProblem.Reason, GitHub's words).
+    refused: dict[str, tuple[str, str]] = field(default_factory=dict)
+
+    def readable(self, repositories: Iterable[str]) -> list[str]:
+        return [repo for repo in repositories if repo not in self.refused]
+
+
 def collect_evidence(
     cohort: Cohort,
     *,
@@ -242,11 +330,13 @@ def collect_evidence(
     run_started: datetime.datetime | None = None,
     client: GitHubClient | None = None,
     now: datetime.datetime | None = None,
+    method: Method = Method.AUTO,
 ) -> CollectResult:
     """Fetch the evidence of every tracked student for `periods` (default: every
     started period) that is not final yet. Each student and period is saved as
     soon as it is fetched, so a rate limit (raised when `wait` is False) loses
-    nothing already done."""
+    nothing already done; a repository GitHub refuses is recorded as an
+    EvidenceProblem and stops nobody else."""
     now = now or timezone.now()
     periods = list(periods) if periods is not None else periods_to_collect(cohort, now)
     result = CollectResult(cohort.slug)
@@ -257,57 +347,227 @@ def collect_evidence(
             period__in=periods, student__in=[p.student for p in plans]
         )
     }
+    todo = []
+    for period in periods:
+        for plan in plans:
+            if needs_fetch(existing.get((plan.student.pk, period.pk)), now, fresh_for, run_started):
+                todo.append((period, plan))
+            else:
+                result.kept += 1
+    if not todo:
+        return result
     own_client = client is None
     client = client or client_for(cohort)
-    pacer = SearchPacer(client, wait=wait)
-    lookup = GitHubLookup(client)
+    searches = SearchPacer(client, wait=wait)
+    queries = GraphQLPacer(client, wait=wait)
+    requests_before, not_modified_before = client.log.requests, client.log.not_modified
+    sources = Sources()
     try:
-        for period in periods:
-            for plan in plans:
-                evidence = existing.get((plan.student.pk, period.pk))
-                if not needs_fetch(evidence, now, fresh_for, run_started):
-                    result.kept += 1
-                    continue
-                evidence = fetch_student_period(pacer, cohort, plan, period, now)
-                before = client.log.requests
-                check_report_references(lookup, plan, period, evidence, now)
-                result.reference_requests += client.log.requests - before
-                result.fetched += 1
-                result.students.append(
-                    {"login": plan.login, "period": period.number, **counts(evidence)}
-                )
+        read_repositories(queries, client, sources, cohort, todo, method)
+        lookup = GitHubLookup(client, sources.listed.values())
+        for period, plan in todo:
+            evidence = fetch_student_period(searches, sources, cohort, plan, period, now)
+            if evidence is None:
+                result.skipped.append({"login": plan.login, "period": period.number})
+                continue
+            before = client.log.requests
+            check_report_references(lookup, plan, period, evidence, now)
+            result.reference_requests += client.log.requests - before
+            result.fetched += 1
+            result.students.append(
+                {"login": plan.login, "period": period.number, **counts(evidence)}
+            )
     finally:
-        result.search_requests = pacer.requests
-        result.waits = pacer.waits
+        result.search_requests = searches.requests
+        result.graphql_requests, result.graphql_points = queries.requests, queries.points
+        result.rest_requests = (
+            client.log.requests - requests_before - searches.requests - queries.requests
+        )
+        result.rest_not_modified = client.log.not_modified - not_modified_before
+        result.waits = searches.waits + queries.waits
+        result.methods = dict.fromkeys(sources.listed, Method.LISTING.value)
+        result.methods |= dict.fromkeys(sorted(sources.searched), Method.SEARCH.value)
+        result.problems = record_problems(cohort, sources, now)
         if own_client:
             client.close()
     return result
 
 
+def read_repositories(
+    queries: GraphQLPacer,
+    client: GitHubClient,
+    sources: Sources,
+    cohort: Cohort,
+    todo: list[tuple[Period, StudentPlan]],
+    method: Method,
+) -> None:
+    """List each repository the students of `todo` track, unless searching it
+    costs less GitHub time (or `method` says which); the searched ones are
+    looked up first, since GitHub drops an unreadable repository of an ORed
+    group without a word (REST "Search", "Access errors or missing search
+    results")."""
+    repositories = list(dict.fromkeys(repo for _, plan in todo for repo in plan.repositories))
+    for repo in repositories:
+        tracking = [(period, plan) for period, plan in todo if repo in plan.repositories]
+        if method == Method.SEARCH:
+            sources.searched.add(repo)
+            continue
+        since = min(period_bounds(period, cohort.tzinfo)[0] for period, _ in tracking)
+        budget = None if method == Method.LISTING else search_seconds(len(tracking))
+        try:
+            sources.listed[repo] = list_activity(queries, repo, since, budget_seconds=budget)
+        except RepositoryRefused as refused:
+            sources.refused[repo] = (EvidenceProblem.Reason.NOT_FOUND, str(refused))
+        except ListingTooCostly:
+            sources.searched.add(repo)
+        except RateLimited:
+            raise
+        except GitHubError as error:
+            if method == Method.LISTING:
+                raise
+            logger.warning("listing %s failed, searching it instead: %s", repo, error)
+            sources.searched.add(repo)
+    etags = DatabaseETags()
+    for repo in sorted(sources.searched):
+        try:
+            etags.remember([client.get_page(repo_path(repo))])
+        except NotFound:
+            # GitHub's REST answer, {"message": "Not Found"}.
+            sources.refused[repo] = (EvidenceProblem.Reason.NOT_FOUND, "Not Found")
+    sources.searched -= set(sources.refused)
+
+
 def fetch_student_period(
-    pacer: SearchPacer, cohort: Cohort, plan: StudentPlan, period: Period, now: datetime.datetime
-) -> GitHubEvidence:
+    searches: SearchPacer,
+    sources: Sources,
+    cohort: Cohort,
+    plan: StudentPlan,
+    period: Period,
+    now: datetime.datetime,
+) -> GitHubEvidence | None:
+    """One student's evidence of one period from what each repository gives;
+    None (nothing saved) when GitHub refuses every one of them."""
     start, end = period_bounds(period, cohort.tzinfo)
-    found: dict[str, list[dict]] = {}
+    listed = [sources.listed[repo] for repo in plan.repositories if repo in sources.listed]
+    found = pick_work(listed, plan.login, start, end)
     incomplete = False
-    for category, query in search_queries(plan.login, plan.repositories, start, end).items():
-        answer = pacer.search_issues(query)
-        found[category] = [work_item(item) for item in answer.items]
-        incomplete = incomplete or answer.incomplete
+    searched = [repo for repo in plan.repositories if repo in sources.searched]
+    for group in repository_groups(searched):
+        more, group_incomplete = search_group(searches, sources, plan.login, group, start, end)
+        incomplete = incomplete or group_incomplete
+        for category in CATEGORIES:
+            found[category] += more[category]
+    readable = sources.readable(plan.repositories)
+    if not readable:
+        return None
+    found = {category: sorted_items(items) for category, items in found.items()}
     evidence, _ = GitHubEvidence.objects.update_or_create(
         student=plan.student,
         period=period,
         defaults={
             "login": plan.login,
-            "repositories": plan.repositories,
+            "repositories": readable,
             **found,
             **{f"{category}_count": len(found[category]) for category in CATEGORIES},
             "incomplete": incomplete,
-            "final": is_final(period, now, cohort.tzinfo) and not incomplete,
+            # A refused repository may hold work: not final until it is read.
+            "final": is_final(period, now, cohort.tzinfo)
+            and not incomplete
+            and len(readable) == len(plan.repositories),
             "fetched_at": now,
         },
     )
     return evidence
+
+
+def search_group(
+    searches: SearchPacer,
+    sources: Sources,
+    login: str,
+    group: list[str],
+    start: datetime.datetime,
+    end: datetime.datetime,
+) -> tuple[dict[str, list[dict]], bool]:
+    """The four searches of a student in a group of repositories. A group GitHub
+    refuses whole (422) has each repository tried alone; the refused ones are
+    recorded and the rest searched again."""
+    group = sources.readable(group)
+    found: dict[str, list[dict]] = {category: [] for category in CATEGORIES}
+    if not group:
+        return found, False
+    incomplete = False
+    try:
+        for category, query in search_queries(login, group, start, end).items():
+            answer = searches.search_issues(query)
+            found[category] = [work_item(item) for item in answer.items]
+            incomplete = incomplete or answer.incomplete
+    except GitHubError as error:
+        if not is_unsearchable(error):
+            raise
+        for repo in group:
+            try:
+                searches.search_issues(f"is:issue repo:{repo}", limit=1)
+            except GitHubError as alone:
+                if not is_unsearchable(alone):
+                    raise
+                sources.refused[repo] = (EvidenceProblem.Reason.SEARCH_REFUSED, UNSEARCHABLE)
+        sources.searched -= set(sources.refused)
+        if len(sources.readable(group)) == len(group):
+            raise  # GitHub refused the group, not any one repository: nothing to drop
+        return search_group(searches, sources, login, group, start, end)
+    return found, incomplete
+
+
+# GitHub's 422 for a `repo:` it will not search (REST "Search", "Access errors
+# or missing search results"; the words as googleapis/release-please#948 quotes them).
+UNSEARCHABLE = (
+    "The listed users and repositories cannot be searched either because the "
+    "resources do not exist or you do not have permission to view them."
+)
+
+
+def is_unsearchable(error: GitHubError) -> bool:
+    return error.status == 422 and "cannot be searched" in str(error)
+
+
+def sorted_items(items: list[dict]) -> list[dict]:
+    """Oldest first, as the searches ask GitHub for them; each item once."""
+    unique = {(item["repo"].lower(), item["number"]): item for item in items}
+    return sorted(
+        unique.values(),
+        key=lambda item: (item.get("created_at") or "", item["repo"].lower(), item["number"]),
+    )
+
+
+def record_problems(cohort: Cohort, sources: Sources, now: datetime.datetime) -> list[dict]:
+    """Keep a row per refused repository for the cohort or each project that
+    tracks it; drop the rows of repositories this run could read."""
+    read = set(sources.listed) | sources.searched
+    if read:
+        cohort.evidence_problems.filter(repository__in=read).delete()
+    problems = []
+    for repo, (reason, message) in sources.refused.items():
+        if repo in cohort.repositories:
+            owners = [None]
+        else:
+            owners = [p for p in cohort.projects.all() if repo in (p.repositories or [])]
+        for project in owners:
+            row, created = EvidenceProblem.objects.get_or_create(
+                cohort=cohort,
+                project=project,
+                repository=repo,
+                defaults={
+                    "reason": reason,
+                    "message": message,
+                    "first_seen_at": now,
+                    "last_seen_at": now,
+                },
+            )
+            if not created:
+                row.reason, row.message, row.last_seen_at = reason, message, now
+                row.save(update_fields=["reason", "message", "last_seen_at"])
+            problems.append(row.as_record())
+    return problems
 
 
 def counts(evidence: GitHubEvidence | None) -> dict[str, int]:
@@ -318,15 +578,23 @@ def counts(evidence: GitHubEvidence | None) -> dict[str, int]:
 
 
 class GitHubLookup:
-    """Single issues and the reviewers of pull requests: conditional requests
-    (ETags shared through the database, a 304 costs no rate-limit unit), and
-    each asked at most once a run, however many reports reference it."""
+    """Single issues and the reviewers of pull requests: first from the run's
+    listings (no request), else conditional requests (ETags shared through the
+    database, a 304 costs no rate-limit unit), each asked at most once a run,
+    however many reports reference it."""
 
-    def __init__(self, client: GitHubClient) -> None:
+    def __init__(self, client: GitHubClient, listed: Iterable[RepositoryActivity] = ()) -> None:
         self.client = client
         self.etags = DatabaseETags()
+        self.listed = {activity.repository.lower(): activity for activity in listed}
         self._issues: dict[tuple[str, int], dict | None] = {}
         self._reviewers: dict[tuple[str, int], set[str]] = {}
+
+    def from_listing(self, repo: str, number: int) -> tuple[str, dict, frozenset[str]] | None:
+        """(kind, item, reviewers) when the run listed the repository and the
+        listing holds it (it was updated, or opened, since the listing's start)."""
+        activity = self.listed.get(repo.lower())
+        return activity.find(number) if activity is not None else None
 
     def issue(self, repo: str, number: int) -> dict | None:
         key = (repo.lower(), number)
@@ -359,8 +627,9 @@ def check_report_references(
     now: datetime.datetime,
 ) -> list[ReferenceCheck]:
     """Check what the student's submitted report of the period references. What
-    the evidence already holds costs nothing; the rest is one conditional GET per
-    reference (plus the reviews of a pull request by someone else)."""
+    the evidence or the run's listings already hold costs nothing; the rest is
+    one conditional GET per reference (plus the reviews of a pull request by
+    someone else)."""
     report = Report.objects.filter(
         student=plan.student, period=period, status=Report.Status.SUBMITTED
     ).first()
@@ -403,6 +672,10 @@ def _check_one(
     if hit is not None:
         item, reviewed = hit
         kind = "pull" if "/pull/" in item["url"] else "issue"
+    elif (listed := lookup.from_listing(reference.repo, reference.number)) is not None:
+        kind, item, reviewers = listed
+        reviewed = kind == "pull" and item["author"].lower() != login.lower()
+        reviewed = reviewed and login.lower() in reviewers
     else:
         data = lookup.issue(reference.repo, reference.number)
         item = work_item(data) if data is not None else None

@@ -128,9 +128,9 @@ def publish_summaries() -> int | None:
 )
 def collect_cohort_evidence(self, cohort_id: int, started_at: str | None = None) -> dict | None:
     """Collect the students' GitHub work of a cohort's started, not yet final
-    periods. The search limit reschedules the task for its reset with the run's
-    start, so the rerun skips what the run already fetched (and anything fetched
-    within FRESH_FOR, e.g. by a command)."""
+    periods. A rate limit (search or GraphQL) reschedules the task for its reset
+    with the run's start, so the rerun skips what the run already fetched (and
+    anything fetched within FRESH_FOR, e.g. by a command)."""
     cohort = Cohort.objects.filter(pk=cohort_id).first()
     if cohort is None:
         return None

@@ -6,6 +6,7 @@ from reports.models.allowances import Allowance, AllowanceRequest
 from reports.models.blockers import Blocker
 from reports.models.core import Period, Reply, Report, Review, Revision, Source
 from reports.models.github import (
+    EvidenceProblem,
     GitHubComment,
     GitHubETag,
     GitHubEvidence,
@@ -31,6 +32,7 @@ __all__ = [
     "Allowance",
     "AllowanceRequest",
     "Blocker",
+    "EvidenceProblem",
     "GitHubComment",
     "GitHubETag",
     "GitHubEvidence",

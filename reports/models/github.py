@@ -10,7 +10,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from camp.models import Cohort
+from camp.models import Cohort, Project
 from reports.models.core import Period, Report, Review
 
 
@@ -302,6 +302,68 @@ class ReferenceCheck(models.Model):
         if self.state == self.State.MISSING:
             return True
         return self.kind == "pull" and not (self.by_student or self.reviewed_by_student)
+
+
+class EvidenceProblem(models.Model):
+    """A tracked repository GitHub would not let the evidence collector read (a
+    search refused with 422, a listing answered NOT_FOUND, a 404): a problem of
+    the cohort (the repository is on its own list) or of a project (on the
+    project's), for the TA to fix. The others are collected all the same; the
+    row goes once the repository is read again."""
+
+    cohort = models.ForeignKey(
+        Cohort,
+        on_delete=models.CASCADE,
+        related_name="evidence_problems",
+        verbose_name=_("cohort"),
+    )
+    project = models.ForeignKey(
+        Project,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="evidence_problems",
+        verbose_name=_("project"),
+        help_text=_("Empty: the repository is on the cohort's own list."),
+    )
+
+    class Reason(models.TextChoices):
+        SEARCH_REFUSED = "search-refused", _("GitHub refuses to search it (422)")
+        NOT_FOUND = "not-found", _("GitHub does not find it (404, NOT_FOUND)")
+
+    repository = models.CharField(_("repository"), max_length=200)
+    reason = models.CharField(_("reason"), max_length=20, choices=Reason.choices)
+    message = models.TextField(_("GitHub's answer"), help_text=_("In GitHub's own words."))
+    first_seen_at = models.DateTimeField(_("first seen"))
+    last_seen_at = models.DateTimeField(_("last seen"))
+
+    class Meta:
+        ordering = ["cohort", "repository"]
+        verbose_name = _("evidence problem")
+        verbose_name_plural = _("evidence problems")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["cohort", "repository"],
+                condition=models.Q(project__isnull=True),
+                name="unique_cohort_evidence_problem",
+            ),
+            models.UniqueConstraint(
+                fields=["cohort", "project", "repository"],
+                condition=models.Q(project__isnull=False),
+                name="unique_project_evidence_problem",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.repository} · {self.cohort.slug}"
+
+    def as_record(self) -> dict[str, Any]:
+        return {
+            "repository": self.repository,
+            "project": self.project.title if self.project_id else None,
+            "reason": self.reason,
+            "message": self.message,
+        }
 
 
 class GitHubWrite(models.Model):

@@ -17,7 +17,7 @@ class SearchDocument(models.Model):
     (reports.search.segmenting: words, and Chinese as overlapping pairs of
     characters) with positions, which the database's full-text index reads: a
     generated tsvector column with a GIN index on PostgreSQL, an FTS5 table on
-    SQLite (both made by migration 0011, outside the model)."""
+    SQLite (both made by migration 0013, outside the model)."""
 
     class Kind(models.TextChoices):
         REPORT = "report", _("Report")

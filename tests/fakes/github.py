@@ -13,7 +13,10 @@ contents over 1 MB are a 403 `too_large` in JSON and fine as raw; a renamed or
 transferred repository answers 301 (307 for writes) to `/repositories/<id>/...`,
 a transferred issue 301 to its new place; `GET /user` names the token's
 account; comments and pull requests may have `user: null` or the `ghost` user;
-pull request files may be `removed` or `renamed` (with `previous_filename`).
+pull request files may be `removed` or `renamed` (with `previous_filename`);
+issue search ANDs qualifiers separated by spaces, `repo:` included, and groups
+them with `OR` and parentheses; GraphQL needs `first` or `last` on every
+connection and charges points.
 """
 
 from __future__ import annotations
@@ -23,12 +26,16 @@ import datetime
 import hashlib
 import itertools
 import json
+import random
 import re
 import threading
 import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, quote, unquote, urlencode, urlsplit
+
+from tests.fakes import github_search
+from tests.fakes.github_graphql import GraphQLEndpoint
 
 
 def iso(moment: datetime.datetime) -> str:
@@ -92,6 +99,13 @@ class FakeGitHub:
         self._search_used = 0
         self.search_limit_hits = 0
         self.reviews: dict[tuple[str, int], list[dict]] = {}
+        # Repositories that exist but this token may not see: 404 on REST, not
+        # searchable, NOT_FOUND in GraphQL (as private ones are to outsiders).
+        self.invisible_repos: set[str] = set()
+        # (part of a query, results kept): searches that time out.
+        self.search_timeouts: list[tuple[str, int]] = []
+        # POST /graphql, with its own points budget (tests/fakes/github_graphql.py).
+        self.graphql = GraphQLEndpoint(self)
         # (repo, sha) -> commit statuses, oldest first.
         self.statuses: dict[tuple[str, str], list[dict]] = {}
 
@@ -346,8 +360,8 @@ class FakeGitHub:
         with self._lock:
             status, body, headers = self._route(method, path, query, payload, handler.headers)
             self.requests.append((method, handler.path, status))
-            # Search has its own limit (see "search" below); the core one is untouched.
-            if status != 304 and not path.startswith("/search/"):
+            # Search and GraphQL have limits of their own; the core one is untouched.
+            if status != 304 and not path.startswith("/search/") and path != "/graphql":
                 self.rate_remaining = max(0, self.rate_remaining - 1)
         if isinstance(body, bytes):
             raw = body
@@ -390,6 +404,8 @@ class FakeGitHub:
     def _answer(self, method: str, path: str, query: dict, payload: dict, headers) -> tuple:
         if method == "GET" and path == "/search/issues":  # see "search" below
             return self._search_issues(query)
+        if method == "POST" and path == "/graphql":
+            return self.graphql.answer(payload)
         if method == "GET" and (found := self._work_get(path)) is not None:
             return self._listing(path, query, found, headers)
         if path == "/user" and method == "GET":
@@ -407,7 +423,7 @@ class FakeGitHub:
         if path.startswith("/repositories/"):
             found = self._repo_by_id(int(match.group(1)))
         else:
-            found = self.repos.get(match.group(1))
+            found = self.repos.get(match.group(1)) if self._visible(match.group(1)) else None
             if found is None and match.group(1) in self.moved_repos:
                 return self._moved(
                     method,
@@ -718,8 +734,13 @@ class FakeGitHub:
     # for an authenticated client, counted apart from the core limit and
     # announced with x-ratelimit-resource: search; a request over it answers
     # 403 with x-ratelimit-remaining: 0 and the reset; at most 1000 results
-    # (a page beyond answers 422); a repo: qualifier naming a repository that
-    # does not exist answers 422; per_page at most 100 with Link pagination.
+    # (a page beyond answers 422); per_page at most 100 with Link pagination;
+    # a query that times out answers what it found with incomplete_results
+    # ("Timeouts and incomplete results"; `search_timeouts` asks for it). The
+    # query is read as the advanced issue search reads it
+    # (tests/fakes/github_search.py), and a repository it cannot search is
+    # refused as _search_matches says. GraphQL (POST /graphql) is
+    # tests/fakes/github_graphql.py, over the same data.
 
     def add_work_pull(
         self,
@@ -777,6 +798,53 @@ class FakeGitHub:
     def search_requests(self) -> list[tuple[str, str, int]]:
         return [r for r in self.requests if r[1].startswith("/search/")]
 
+    def graphql_requests(self) -> list[tuple[str, str, int]]:
+        return [r for r in self.requests if r[1] == "/graphql"]
+
+    def add_busy_repository(
+        self,
+        repo: str,
+        *,
+        pulls: int,
+        issues: int,
+        starts: datetime.datetime,
+        ends: datetime.datetime,
+        seed: int = 0,
+    ) -> None:
+        """A repository as busy as PaddlePaddle/Paddle: `pulls` pull requests and
+        `issues` issues opened between `starts` and `ends` by a crowd of
+        contributors (none of them a camp's student), most merged within days,
+        each reviewed by one to three maintainers."""
+        rng = random.Random(seed)
+        span = (ends - starts).total_seconds()
+        contributors = [f"contributor-{n}" for n in range(300)]
+        maintainers = [f"maintainer-{n}" for n in range(25)]
+        for _ in range(pulls):
+            created = starts + datetime.timedelta(seconds=rng.uniform(0, span))
+            reviewed = {
+                reviewer: created + datetime.timedelta(hours=rng.uniform(1, 96))
+                for reviewer in rng.sample(maintainers, rng.randint(1, 3))
+            }
+            last_review = max(reviewed.values())
+            fate = rng.random()
+            merged = (
+                last_review + datetime.timedelta(hours=rng.uniform(1, 72)) if fate < 0.7 else None
+            )
+            closed = (
+                last_review + datetime.timedelta(days=rng.uniform(1, 20)) if fate > 0.9 else None
+            )
+            self.add_work_pull(
+                repo,
+                rng.choice(contributors),
+                created_at=created,
+                merged_at=merged,
+                closed_at=closed,
+                reviewers=reviewed,
+            )
+        for _ in range(issues):
+            created = starts + datetime.timedelta(seconds=rng.uniform(0, span))
+            self.add_work_issue(repo, rng.choice(contributors), created_at=created)
+
     def _pull_as_issue(self, repo: str, pull: dict) -> dict:
         """A pull request as the issues API and search show it."""
         return {
@@ -793,7 +861,7 @@ class FakeGitHub:
     def _work_get(self, path: str):
         """GET /repos/o/r/issues/N for a pull request, /repos/o/r/pulls/N/reviews."""
         match = re.fullmatch(r"/repos/([^/]+/[^/]+)/(issues|pulls)/(\d+)(/reviews)?", path)
-        if not match or match.group(1) not in self.repos:
+        if not match or not self._visible(match.group(1)):
             return None
         repo, kind, number, reviews = (
             match.group(1),
@@ -837,13 +905,25 @@ class FakeGitHub:
             )
         self._search_used += 1
         headers = self._search_limit_headers()
+        q = query.get("q", "")
         try:
-            matches = self._search_matches(query.get("q", ""))
-        except ValueError as exc:
-            return 422, {"message": "Validation Failed", "errors": [{"message": str(exc)}]}, headers
+            matches = self._search_matches(q)
+        except github_search.QueryError as exc:
+            error = {"message": str(exc), "resource": "Search", "field": "q", "code": "invalid"}
+            body = {
+                "message": "Validation Failed",
+                "errors": [error],
+                "documentation_url": "https://docs.github.com/v3/search/",
+            }
+            return 422, body, headers
         order = query.get("order", "desc")
         if query.get("sort") == "created":
             matches.sort(key=lambda i: i["created_at"], reverse=order != "asc")
+        # REST "Search", "Timeouts and incomplete results": a query that runs out
+        # of time answers the matches found so far, with incomplete_results true.
+        timed_out = next((keep for part, keep in self.search_timeouts if part in q), None)
+        if timed_out is not None:
+            matches = matches[:timed_out]
         per_page = min(int(query.get("per_page", 30)), 100)
         page = int(query.get("page", 1))
         if (page - 1) * per_page >= 1000:
@@ -855,7 +935,7 @@ class FakeGitHub:
         capped = matches[:1000]
         body = {
             "total_count": len(matches),
-            "incomplete_results": False,
+            "incomplete_results": timed_out is not None,
             "items": capped[(page - 1) * per_page : page * per_page],
         }
         last = max(1, -(-len(capped) // per_page))
@@ -870,86 +950,78 @@ class FakeGitHub:
         return 200, body, headers
 
     def _search_matches(self, q: str) -> list[dict]:
-        terms = q.split()
-        if sum(1 for t in terms if t in ("AND", "OR", "NOT")) > 5:
-            raise ValueError("More than five AND / OR / NOT operators.")
+        """The items of a query, read as GitHub's advanced issue search reads it
+        (tests/fakes/github_search.py: spaces AND every qualifier, `OR` and
+        parentheses group them).
+
+        A repository is searchable when it exists and the token may see it. A
+        query naming one that does not exist answers 422 "Validation Failed"
+        with "The listed users and repositories cannot be searched ..." for the
+        whole query (the body as googleapis/release-please#948 and
+        changesets/action#252 quote it; issue 25 measured a cohort stopped by
+        it), and so does one naming only repositories the token may not see.
+        REST "Search", "Access errors or missing search results": "When your
+        search query requests multiple resources, the response will only
+        contain the resources that you have access to and will not provide an
+        error message": one it may not see beside one it may is dropped
+        without a word."""
+        expression = github_search.parse(q)
+        terms = github_search.terms(expression)
         # GitHub now refuses an issue search that does not say issues or pull requests.
-        kinds = {"is:issue", "is:pr", "is:pull-request", "type:issue", "type:pr"}
-        if not kinds & set(terms):
-            raise ValueError("Query must include 'is:issue' or 'is:pull-request'.")
-        repos = [t.split(":", 1)[1] for t in terms if t.startswith("repo:")]
-        unknown = [r for r in repos if r not in self.repos]
-        if unknown:
-            raise ValueError(
-                "The listed users and repositories cannot be searched either because the "
-                "resources do not exist or you do not have permission to view them."
-            )
-        candidates: list[dict] = []
-        for repo in repos or list(self.repos):
+        kinds = {("is", "issue"), ("is", "pr"), ("is", "pull-request")}
+        kinds |= {("type", "issue"), ("type", "pr")}
+        if not any((term.key, term.value) in kinds for term in terms):
+            raise github_search.QueryError("Query must include 'is:issue' or 'is:pull-request'.")
+        named = {term.value.lower() for term in terms if term.key == "repo"}
+        searchable = {name.lower(): name for name in self.repos if self._visible(name)}
+        existing = {name.lower() for name in self.repos}
+        if named - existing or (named and not named & set(searchable)):
+            raise github_search.QueryError(self.UNSEARCHABLE)
+        required = github_search.repositories_required(expression)
+        repos = sorted(
+            name for lower, name in searchable.items() if required is None or lower in required
+        )
+        found = []
+        for repo in repos:
             data = self.repos[repo]
-            candidates += [
-                {**i, "repository_url": f"{self.base_url}/repos/{repo}"}
-                for i in data.issues.values()
-            ]
-            candidates += [
-                {**self._pull_as_issue(repo, p), "_reviewers": self._reviewer_logins(repo, n)}
-                for n, p in data.pulls.items()
-            ]
-        found = [c for c in candidates if all(self._term_matches(c, t) for t in terms)]
-        return [{k: v for k, v in c.items() if not k.startswith("_")} for c in found]
+            for issue in data.issues.values():
+                if self._matches(expression, repo, issue, is_pr=False):
+                    found.append({**issue, "repository_url": f"{self.base_url}/repos/{repo}"})
+            for pull in data.pulls.values():
+                if self._matches(expression, repo, pull, is_pr=True):
+                    found.append(self._pull_as_issue(repo, pull))
+        return found
+
+    def _matches(
+        self, expression: github_search.Expression, repo: str, item: dict, *, is_pr: bool
+    ) -> bool:
+        return github_search.evaluate(expression, lambda term: self._term(repo, item, is_pr, term))
+
+    UNSEARCHABLE = (
+        "The listed users and repositories cannot be searched either because the "
+        "resources do not exist or you do not have permission to view them."
+    )
+
+    def _visible(self, repo: str) -> bool:
+        return repo in self.repos and repo not in self.invisible_repos
 
     def _reviewer_logins(self, repo: str, number: int) -> set[str]:
-        return {r["user"]["login"].lower() for r in self.reviews.get((repo, number), [])}
+        return {
+            ((r.get("user") or {}).get("login") or "").lower()
+            for r in self.reviews.get((repo, number), [])
+        }
 
-    def _term_matches(self, item: dict, term: str) -> bool:
-        negate = term.startswith("-")
-        key, _, value = term.lstrip("-").partition(":")
-        is_pr = "pull_request" in item
+    def _term(self, repo: str, item: dict, is_pr: bool, term: github_search.Term) -> bool:
+        key, value = term.key, term.value
         if key in ("is", "type") and value in ("pr", "pull-request", "issue"):
-            result = is_pr == (value != "issue")
-        elif key == "author":
-            result = item["user"]["login"].lower() == value.lower()
-        elif key == "reviewed-by":
-            result = value.lower() in item.get("_reviewers", set())
-        elif key == "repo":
-            return True  # chosen above: several repo: qualifiers are alternatives
-        elif key in ("created", "updated", "merged", "closed"):
-            field_name = "merged_at" if key == "merged" else f"{key}_at"
-            raw = (
-                (item.get("pull_request") or {}).get("merged_at")
-                if key == "merged"
-                else item.get(field_name)
-            )
-            result = raw is not None and _in_range(raw, value)
-        else:
-            raise ValueError(f"The fake does not know the qualifier {term!r}.")
-        return result != negate
-
-
-def _search_bound(text: str, *, upper: bool) -> datetime.datetime:
-    """A date or a date-time of a search range; a bare date counts in UTC, whole."""
-    if "T" in text:
-        return datetime.datetime.fromisoformat(text.replace("Z", "+00:00"))
-    day = datetime.date.fromisoformat(text)
-    moment = datetime.datetime.combine(day, datetime.time.max if upper else datetime.time.min)
-    return moment.replace(tzinfo=datetime.UTC)
-
-
-def _in_range(stamp: str, qualifier: str) -> bool:
-    """GitHub's range syntax: A..B (both inclusive), >=A, <=B, >A, <B."""
-    moment = datetime.datetime.fromisoformat(stamp.replace("Z", "+00:00"))
-    if ".." in qualifier:
-        low, high = qualifier.split("..", 1)
-        return (low == "*" or moment >= _search_bound(low, upper=False)) and (
-            high == "*" or moment <= _search_bound(high, upper=True)
-        )
-    for op in (">=", "<=", ">", "<"):
-        if qualifier.startswith(op):
-            bound = _search_bound(qualifier[len(op) :], upper=op in ("<=", ">"))
-            return {
-                ">=": moment >= bound,
-                "<=": moment <= bound,
-                ">": moment > bound,
-                "<": moment < bound,
-            }[op]
-    raise ValueError(f"not a date range: {qualifier!r}")
+            return is_pr == (value != "issue")
+        if key == "repo":
+            return repo.lower() == value.lower()
+        if key == "author":
+            return ((item.get("user") or {}).get("login") or "").lower() == value.lower()
+        if key == "reviewed-by":
+            return is_pr and value.lower() in self._reviewer_logins(repo, item["number"])
+        if key in ("created", "updated", "merged", "closed"):
+            raw = item.get(f"{key}_at")
+            return raw is not None and github_search.in_range(raw, value)
+        raise github_search.QueryError(f"The fake does not know the qualifier {key}:{value}.")

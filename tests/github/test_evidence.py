@@ -1,5 +1,6 @@
 """Evidence: students' GitHub work in the tracked repositories, through the fake
-GitHub's /search/issues (its qualifiers, pagination and separate limit)."""
+GitHub's /search/issues (its qualifiers, pagination and separate limit) and its
+GraphQL listings (tests/fakes/github_graphql.py)."""
 
 from __future__ import annotations
 
@@ -13,8 +14,10 @@ from django.core.management import CommandError, call_command
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from reports.github.activity import ListingTooCostly
 from reports.github.client import GitHubClient, GitHubError, RateLimited, SearchPacer
 from reports.github.evidence import (
+    Method,
     collect_evidence,
     find_references,
     needs_fetch,
@@ -66,7 +69,8 @@ def at(year, month, day, hour, minute=0, tz=SHANGHAI) -> datetime.datetime:
     return datetime.datetime(year, month, day, hour, minute, tzinfo=tz)
 
 
-def test_counts_follow_the_period_in_the_cohorts_time_zone(tracked, fake_github):
+@pytest.mark.parametrize("method", [Method.SEARCH, Method.LISTING])
+def test_counts_follow_the_period_in_the_cohorts_time_zone(tracked, fake_github, method):
     fake = fake_github
     # Just inside period 1 in Shanghai (2025-03-02 16:30 UTC), and just outside.
     first = fake.add_work_pull(UPSTREAM, "alice", title="first", created_at=at(2025, 3, 3, 0, 30))
@@ -92,7 +96,9 @@ def test_counts_follow_the_period_in_the_cohorts_time_zone(tracked, fake_github)
     fake.add_work_pull(UPSTREAM, "bob", created_at=at(2025, 3, 5, 9))
     fake.add_work_pull("someone/else", "alice", created_at=at(2025, 3, 5, 9))
 
-    result = collect_evidence(tracked.cohort, periods=[tracked.period(1)], now=DURING_PERIOD_1)
+    result = collect_evidence(
+        tracked.cohort, periods=[tracked.period(1)], now=DURING_PERIOD_1, method=method
+    )
 
     alice = GitHubEvidence.objects.get(student=tracked.alice, period=tracked.period(1))
     assert [i["title"] for i in alice.prs_opened] == ["first"]
@@ -116,11 +122,16 @@ def test_counts_follow_the_period_in_the_cohorts_time_zone(tracked, fake_github)
     assert (alice.reviews_given_count, alice.issues_opened_count) == (1, 1)
     assert alice.repositories == [DOCS, UPSTREAM]  # the project's first
     assert alice.final is False
-    # Four searches per student (alice, bob, carol), each one page.
-    assert result.search_requests == 12
-    assert len(fake.search_requests()) == 12
     bob = GitHubEvidence.objects.get(student=tracked.bob, period=tracked.period(1))
     assert bob.prs_opened_count == 1
+    if method == Method.SEARCH:
+        # Four searches per student (alice, bob, carol), both repositories ORed in each.
+        assert (result.search_requests, result.graphql_requests) == (12, 0)
+        assert len(fake.search_requests()) == 12
+    else:
+        # Each repository listed once for everyone: its pull requests, its issues.
+        assert (result.search_requests, result.graphql_requests) == (0, 4)
+        assert len(fake.graphql_requests()) == 4
 
 
 def test_students_without_login_or_repositories_cost_nothing(tracked, fake_github):
@@ -129,7 +140,9 @@ def test_students_without_login_or_repositories_cost_nothing(tracked, fake_githu
     tracked.bob.github_login = None
     tracked.bob.save()
 
-    result = collect_evidence(tracked.cohort, periods=[tracked.period(1)], now=DURING_PERIOD_1)
+    result = collect_evidence(
+        tracked.cohort, periods=[tracked.period(1)], now=DURING_PERIOD_1, method=Method.SEARCH
+    )
 
     # Only alice: project A tracks docs; carol's project B tracks nothing now.
     assert [s["login"] for s in result.students] == ["alice"]
@@ -145,8 +158,8 @@ def test_a_closed_period_is_fetched_once_and_kept(tracked, fake_github):
 
     again = collect_evidence(tracked.cohort, periods=[tracked.period(1)], now=AFTER_PERIOD_1)
 
-    assert fake_github.search_requests() == []
-    assert (again.fetched, again.kept, again.search_requests) == (0, 3, 0)
+    assert fake_github.requests == []
+    assert (again.fetched, again.kept, again.rate_limited_requests) == (0, 3, 0)
     alice = GitHubEvidence.objects.get(student=tracked.alice)
     assert alice.prs_opened_count == 1  # kept as it was
 
@@ -159,7 +172,7 @@ def test_an_open_period_is_fetched_again(tracked, fake_github):
     later = DURING_PERIOD_1 + datetime.timedelta(hours=1)
     collect_evidence(tracked.cohort, periods=[tracked.period(1)], now=later)
 
-    assert len(fake_github.search_requests()) == 12
+    assert len(fake_github.graphql_requests()) == 4
     assert GitHubEvidence.objects.get(student=tracked.alice).prs_opened_count == 1
 
 
@@ -169,16 +182,23 @@ def test_just_ended_period_stays_open_until_the_grace_has_passed(tracked, fake_g
     assert not GitHubEvidence.objects.filter(final=True).exists()
 
 
-def test_more_than_a_page_of_results_is_followed(tracked, fake_github):
+@pytest.mark.parametrize("method", [Method.SEARCH, Method.LISTING])
+def test_more_than_a_page_of_results_is_followed(tracked, fake_github, method):
     for day in range(120):
         fake_github.add_work_issue(
             UPSTREAM, "carol", created_at=at(2025, 3, 3, 8) + datetime.timedelta(minutes=day)
         )
-    collect_evidence(tracked.cohort, periods=[tracked.period(1)], now=DURING_PERIOD_1)
+    collect_evidence(
+        tracked.cohort, periods=[tracked.period(1)], now=DURING_PERIOD_1, method=method
+    )
     carol = GitHubEvidence.objects.get(student=tracked.carol)
     assert carol.issues_opened_count == 120
-    pages = [p for _, p, _ in fake_github.search_requests() if "page=2" in p]
-    assert len(pages) == 1
+    if method == Method.SEARCH:
+        pages = [p for _, p, _ in fake_github.search_requests() if "page=2" in p]
+        assert len(pages) == 1
+    else:
+        issue_pages = [v for q, v, _ in fake_github.graphql.calls if "issues(" in q]
+        assert [v["after"] is None for v in issue_pages if v["name"] == "Paddle"] == [True, False]
 
 
 def test_pacing_waits_for_the_search_reset_and_never_hits_the_limit(tracked, fake_github):
@@ -187,7 +207,11 @@ def test_pacing_waits_for_the_search_reset_and_never_hits_the_limit(tracked, fak
     started = time.monotonic()
 
     result = collect_evidence(
-        tracked.cohort, periods=[tracked.period(1)], now=DURING_PERIOD_1, wait=True
+        tracked.cohort,
+        periods=[tracked.period(1)],
+        now=DURING_PERIOD_1,
+        wait=True,
+        method=Method.SEARCH,
     )
 
     assert fake_github.search_limit_hits == 0
@@ -208,6 +232,7 @@ def test_a_task_run_stops_at_the_limit_and_the_next_carries_on(tracked, fake_git
             now=DURING_PERIOD_1,
             wait=False,
             fresh_for=datetime.timedelta(minutes=30),
+            method=Method.SEARCH,
         )
     assert fake_github.search_limit_hits == 0
     assert list(GitHubEvidence.objects.values_list("login", flat=True)) == ["alice"]
@@ -221,6 +246,7 @@ def test_a_task_run_stops_at_the_limit_and_the_next_carries_on(tracked, fake_git
         now=DURING_PERIOD_1 + datetime.timedelta(minutes=1),
         wait=False,
         fresh_for=datetime.timedelta(minutes=30),
+        method=Method.SEARCH,
     )
     assert result.kept == 1  # alice was not fetched again
     assert len(fake_github.search_requests()) == 8
@@ -240,21 +266,19 @@ def test_a_403_from_the_search_limit_waits_instead_of_failing(fake_github):
     assert pacer.waits == 1
 
 
-def test_an_unknown_tracked_repository_is_a_clear_error(tracked, fake_github):
-    tracked.cohort.repositories = ["nobody/nothing"]
-    tracked.cohort.save()
-    with pytest.raises(CommandError, match="cannot be searched"):
-        call_command("collect_evidence", "--cohort", "camp", "--period", "1")
-    assert not GitHubEvidence.objects.exists()
-
-
 def test_command_prints_json(tracked, fake_github):
     fake_github.add_work_pull(UPSTREAM, "alice", created_at=at(2025, 3, 5, 9))
     out = StringIO()
-    call_command("collect_evidence", "--cohort", "camp", "--period", "1", "--json", stdout=out)
+    call_command(
+        "collect_evidence",
+        *("--cohort", "camp", "--period", "1", "--method", "search", "--json"),
+        stdout=out,
+    )
     data = json.loads(out.getvalue())
     assert data["cohort"] == "camp"
     assert data["search_requests"] == 12
+    assert data["methods"] == {DOCS: "search", UPSTREAM: "search"}
+    assert data["problems"] == []
     assert {s["login"]: s["prs_opened"] for s in data["students"]} == {
         "alice": 1,
         "bob": 0,
@@ -374,8 +398,10 @@ def test_search_queries_carry_the_offset():
     queries = search_queries("alice", [UPSTREAM, DOCS], start, end)
     assert queries["prs_merged"] == (
         "is:pr author:alice merged:2025-03-03T00:00:00+08:00..2025-03-16T23:59:00+08:00 "
-        "repo:PaddlePaddle/Paddle repo:PaddlePaddle/docs"
+        "(repo:PaddlePaddle/Paddle OR repo:PaddlePaddle/docs)"
     )
+    one = search_queries("alice", [UPSTREAM], start, end)
+    assert one["issues_opened"].endswith(" repo:PaddlePaddle/Paddle")
     assert "reviewed-by:alice -author:alice" in queries["reviews_given"]
 
 
@@ -391,6 +417,12 @@ def test_the_task_reschedules_at_the_search_reset(tracked, fake_github, monkeypa
     fake_github.search_limit = 6
     fake_github.search_window_seconds = 30
     captured: dict = {}
+
+    # Searching is the cheaper way here (as for a busy repository and few students).
+    def too_costly(pacer, repo, since, *, budget_seconds):
+        raise ListingTooCostly(repo)
+
+    monkeypatch.setattr("reports.github.evidence.list_activity", too_costly)
 
     def retry(**kwargs):
         captured.update(kwargs)
@@ -453,7 +485,7 @@ def test_a_reference_in_many_reports_is_asked_once_then_conditionally(tracked, f
         )
     fake_github.reset_log()
     collect_evidence(tracked.cohort, periods=[tracked.period(1)], now=DURING_PERIOD_1)
-    single = [r for r in fake_github.requests if not r[1].startswith("/search/")]
+    single = [r for r in fake_github.requests if r[1].startswith("/repos/")]
     assert [(path.split("?")[0], status) for _, path, status in single] == [
         (f"/repos/{UPSTREAM}/issues/{theirs['number']}", 200),
         (f"/repos/{UPSTREAM}/pulls/{theirs['number']}/reviews", 200),
@@ -466,7 +498,7 @@ def test_a_reference_in_many_reports_is_asked_once_then_conditionally(tracked, f
         periods=[tracked.period(1)],
         now=DURING_PERIOD_1 + datetime.timedelta(hours=1),
     )
-    single = [r for r in fake_github.requests if not r[1].startswith("/search/")]
+    single = [r for r in fake_github.requests if r[1].startswith("/repos/")]
     assert [status for _, _, status in single] == [304, 304]
 
 

@@ -49,7 +49,7 @@ def _run(statements_by_vendor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("reports", "0011_issue29_knowledge")]
+    dependencies = [("reports", "0012_issue29_knowledge")]
 
     operations = [
         migrations.RunPython(

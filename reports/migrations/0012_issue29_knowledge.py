@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('camp', '0011_issue29_knowledge_sections'),
-        ('reports', '0010_issue18_github_writes'),
+        ('reports', '0011_issue25_evidence_problems'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
